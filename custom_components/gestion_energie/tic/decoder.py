@@ -1,0 +1,287 @@
+"""Streaming TIC decoder and encoder, both modes (02E §1.5, 54E §5.3.6).
+
+A frame is STX, groups, ETX; a group is LF, body, CR. The body ends with a separator and a
+checksum character; the separator tells the mode (SP historic, HT standard):
+
+- historic: ``LABEL SP DATA SP C``, the sum runs up to DATA (the last SP excluded);
+- standard: ``LABEL HT [HORODATE HT] DATA HT C``, the sum includes the last HT;
+
+and ``C = (sum & 0x3F) + 0x20``. A group is kept only if its checksum is right AND its label is
+in the catalogue AND its data (and horodate) match the label's format exactly: the checksum
+alone lets through about one corrupted group in 64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import re
+from typing import TYPE_CHECKING
+
+from .catalogue import CATALOGUE, TicMode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+STX, ETX, EOT, LF, CR, HT, SP = 0x02, 0x03, 0x04, 0x0A, 0x0D, 0x09, 0x20
+
+# Longest real frame (three-phase producer, standard mode) is about 1.7 kB.
+MAX_FRAME_BYTES = 8192
+# A port opened 8N1 on a 7E1 line leaves the parity in bit 7: drop it.
+_STRIP_PARITY = bytes(b & 0x7F for b in range(256))
+_FRAME_CONTROL = re.compile(b"[\x02\x03\x04]")
+_SEPARATORS = {HT: TicMode.STANDARD, SP: TicMode.HISTORIC}
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One verified information group; strings are raw, as transmitted."""
+
+    label: str
+    data: str
+    horodate: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A complete frame's verified groups (by label) and the number of groups dropped."""
+
+    mode: TicMode
+    groups: dict[str, Group]
+    invalid_groups: int
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    """Cumulative counters of a decoder, for diagnostics."""
+
+    frames: int = 0  # frames handed out (at least one valid group)
+    empty_frames: int = 0  # complete frames without a single valid group
+    aborted_frames: int = 0  # cut by EOT, a new STX, or the size cap
+    groups_ok: int = 0
+    bad_checksum: int = 0
+    bad_format: int = 0  # structure, separators, width/charset, horodate, wrong mode
+    unknown_label: int = 0  # checksum right but label not in the catalogue: dropped
+    conflicting: int = 0  # same label twice in a frame with different data: all dropped
+    skipped_bytes: int = 0  # bytes outside any frame
+
+
+def checksum(body: bytes) -> int:
+    """Return the checksum character of the bytes it covers."""
+    return (sum(body) & 0x3F) + 0x20
+
+
+class _Rejected(Exception):  # noqa: N818 - internal signal, never escapes the module
+    """A group failed; `counter` names the `DecoderStats` field to increment."""
+
+    def __init__(self, counter: str) -> None:
+        self.counter = counter
+
+
+def parse_group(body: bytes) -> tuple[TicMode, Group]:
+    """Verify one group body (between LF and CR) and return its mode and content.
+
+    Raises `ValueError` whose message is the reason (`bad_checksum`, `bad_format`,
+    `unknown_label`).
+    """
+    try:
+        return _parse(body)
+    except _Rejected as rejected:
+        raise ValueError(rejected.counter) from None
+
+
+def _parse(body: bytes) -> tuple[TicMode, Group]:
+    if len(body) < 4:
+        raise _Rejected("bad_format")
+    mode = _SEPARATORS.get(body[-2])
+    if mode is None:
+        raise _Rejected("bad_format")
+    covered = body[:-1] if mode is TicMode.STANDARD else body[:-2]
+    if (sum(covered) & 0x3F) + 0x20 != body[-1]:
+        raise _Rejected("bad_checksum")
+    text = body[:-2].decode("ascii")  # parity already stripped: always 7-bit
+    horodate: str | None = None
+    if mode is TicMode.STANDARD:
+        fields = text.split("\t")
+        if len(fields) == 2:
+            label, data = fields
+        elif len(fields) == 3:
+            label, horodate, data = fields
+        else:
+            raise _Rejected("bad_format")
+    else:
+        label, sep, data = text.partition(" ")
+        if not sep:
+            raise _Rejected("bad_format")
+    spec = CATALOGUE.get(label)
+    if spec is None:
+        raise _Rejected("unknown_label")
+    if (
+        spec.mode is not mode
+        or spec.pattern.fullmatch(data) is None
+        or (horodate is None) is spec.horodate
+        or (horodate is not None and not _valid_horodate(horodate, spec.horodate_pattern()))
+    ):
+        raise _Rejected("bad_format")
+    return mode, Group(label, data, horodate)
+
+
+def _valid_horodate(raw: str, pattern: re.Pattern[str]) -> bool:
+    if pattern.fullmatch(raw) is None:
+        return False
+    # The pattern checks ranges; only days 29-31 can still be impossible (30 February...).
+    day = int(raw[5:7])
+    if day <= 28:
+        return True
+    month = int(raw[3:5])
+    if month == 2:
+        return day == 29 and int(raw[1:3]) % 4 == 0
+    return day <= 30 or month in _LONG_MONTHS
+
+
+_LONG_MONTHS = frozenset({1, 3, 5, 7, 8, 10, 12})
+
+
+class TicDecoder:
+    """Turn a byte stream, in any chunking, into verified frames.
+
+    Bytes outside STX...ETX are skipped; STX always starts a new frame (a frame in progress
+    is abandoned), EOT abandons the frame in progress, and a frame longer than
+    `MAX_FRAME_BYTES` is abandoned, so memory stays bounded whatever arrives. Within a frame
+    each group is verified on its own; a frame is handed out at its ETX if at least one of its
+    groups is valid.
+
+    Strict choices: a label outside the catalogue is dropped even with a right checksum (the
+    catalogue holds every label of both specs, so it is far more likely a corruption than a
+    new label); a label present twice in a frame with different content is dropped entirely
+    (no way to know which is right); a valid group of the other mode than the frame's first
+    valid group is dropped. All of these count in `Frame.invalid_groups`.
+    """
+
+    def __init__(self) -> None:
+        """Start outside any frame."""
+        self._in_frame = False
+        self._buffer = bytearray()
+        self._stats = DecoderStats()
+
+    @property
+    def stats(self) -> DecoderStats:
+        """A snapshot of the cumulative counters."""
+        return replace(self._stats)
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Consume bytes; return the frames completed by them, in stream order."""
+        data = data.translate(_STRIP_PARITY)
+        frames: list[Frame] = []
+        stats = self._stats
+        pos, end = 0, len(data)
+        while pos < end:
+            if not self._in_frame:
+                start = data.find(STX, pos)
+                if start < 0:
+                    stats.skipped_bytes += end - pos
+                    break
+                stats.skipped_bytes += start - pos
+                self._in_frame = True
+                self._buffer.clear()
+                pos = start + 1
+                continue
+            control = _FRAME_CONTROL.search(data, pos)
+            stop = end if control is None else control.start()
+            if len(self._buffer) + stop - pos > MAX_FRAME_BYTES:
+                self._abort()
+                pos = stop  # the rest up to the next control byte is garbage
+                continue
+            self._buffer += data[pos:stop]
+            if control is None:
+                break
+            pos = stop + 1
+            byte = data[stop]
+            if byte == ETX:
+                self._in_frame = False
+                frame = self._build(self._buffer)
+                if frame is not None:
+                    frames.append(frame)
+            elif byte == STX:
+                stats.aborted_frames += 1
+                self._buffer.clear()
+            else:  # EOT
+                self._abort()
+        return frames
+
+    def _abort(self) -> None:
+        self._stats.aborted_frames += 1
+        self._in_frame = False
+        self._buffer.clear()
+
+    def _build(self, body: bytes | bytearray) -> Frame | None:
+        stats = self._stats
+        valid: list[Group] = []
+        mode: TicMode | None = None
+        invalid = 0
+        chunks = bytes(body).split(b"\r")
+        # After the last CR only an empty remainder is legitimate (CR ETX).
+        if chunks.pop():
+            invalid += 1
+            stats.bad_format += 1
+        for chunk in chunks:
+            try:
+                if chunk[:1] != b"\n" or b"\n" in chunk[1:]:
+                    raise _Rejected("bad_format")
+                group_mode, group = _parse(chunk[1:])
+                if mode is None:
+                    mode = group_mode
+                elif group_mode is not mode:
+                    raise _Rejected("bad_format")
+            except _Rejected as rejected:
+                invalid += 1
+                setattr(stats, rejected.counter, getattr(stats, rejected.counter) + 1)
+            else:
+                valid.append(group)
+        if mode is None:
+            stats.empty_frames += 1
+            return None
+        groups = {group.label: group for group in valid}
+        if len(groups) != len(valid):  # a label came more than once: rare, take the slow path
+            groups, conflicting = _without_conflicts(valid)
+            invalid += conflicting
+            stats.conflicting += conflicting
+            if not groups:
+                stats.empty_frames += 1
+                return None
+        stats.groups_ok += len(groups)
+        stats.frames += 1
+        return Frame(mode, groups, invalid)
+
+
+def _without_conflicts(valid: list[Group]) -> tuple[dict[str, Group], int]:
+    """Keep labels whose copies agree; drop (and count) every copy of the others."""
+    copies: dict[str, list[Group]] = {}
+    for group in valid:
+        copies.setdefault(group.label, []).append(group)
+    groups: dict[str, Group] = {}
+    dropped = 0
+    for label, same_label in copies.items():
+        if all(group == same_label[0] for group in same_label):
+            groups[label] = same_label[0]
+        else:
+            dropped += len(same_label)
+    return groups, dropped
+
+
+def encode_group(group: Group, mode: TicMode) -> bytes:
+    """Encode one group, LF to CR, with its checksum (the content is not verified)."""
+    if mode is TicMode.STANDARD:
+        fields = (
+            (group.label, group.data)
+            if group.horodate is None
+            else (group.label, group.horodate, group.data)
+        )
+        covered = ("\t".join(fields) + "\t").encode("ascii")
+        return b"\n" + covered + bytes((checksum(covered), CR))
+    covered = f"{group.label} {group.data}".encode("ascii")
+    return b"\n" + covered + b" " + bytes((checksum(covered), CR))
+
+
+def encode_frame(groups: Iterable[Group], mode: TicMode) -> bytes:
+    """Encode a complete frame, STX to ETX."""
+    return b"\x02" + b"".join(encode_group(group, mode) for group in groups) + b"\x03"
