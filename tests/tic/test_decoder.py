@@ -33,7 +33,9 @@ def _decode(data: bytes) -> list[Frame]:
     return TicDecoder().feed(data)
 
 
-@pytest.mark.parametrize(("groups", "mode"), [(HISTORIC, TicMode.HISTORIC), (STANDARD, TicMode.STANDARD)])
+@pytest.mark.parametrize(
+    ("groups", "mode"), [(HISTORIC, TicMode.HISTORIC), (STANDARD, TicMode.STANDARD)]
+)
 def test_round_trip(groups: list[Group], mode: TicMode) -> None:
     (frame,) = _decode(_frame(groups, mode))
     assert frame == Frame(mode, {group.label: group for group in groups}, 0)
@@ -48,7 +50,7 @@ def test_checksum_rules_differ_by_mode() -> None:
 def test_parity_bit_is_stripped() -> None:
     """A port opened 8N1 on the 7E1 line delivers even parity in bit 7."""
     raw = _frame(HISTORIC, TicMode.HISTORIC)
-    with_parity = bytes(b | 0x80 if bin(b).count("1") % 2 else b for b in raw)
+    with_parity = bytes(b | 0x80 if b.bit_count() % 2 else b for b in raw)
     assert with_parity != raw
     assert _decode(with_parity) == _decode(raw)
 
@@ -106,12 +108,25 @@ def test_bad_groups_are_dropped_and_counted() -> None:
     two_lf = b"\nIM\nAX 090 H\r"
     decoder = TicDecoder()
     (frame,) = decoder.feed(
-        b"\x02" + good + bad_sum + bad_width + unknown + wrong_mode + no_lf + two_lf + b"\nTRUNC\x03"
+        b"\x02"
+        + good
+        + bad_sum
+        + bad_width
+        + unknown
+        + wrong_mode
+        + no_lf
+        + two_lf
+        + b"\nTRUNC\x03"
     )
     assert list(frame.groups) == ["PAPP"]
     assert frame.invalid_groups == 7
     stats = decoder.stats
-    assert (stats.groups_ok, stats.bad_checksum, stats.unknown_label, stats.bad_format) == (1, 1, 1, 5)
+    assert (stats.groups_ok, stats.bad_checksum, stats.unknown_label, stats.bad_format) == (
+        1,
+        1,
+        1,
+        5,
+    )
 
 
 def test_frame_without_valid_group_is_not_handed_out() -> None:
@@ -152,7 +167,8 @@ def test_repeated_label() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        b"PAPP",  # too short
+        b"A \x20",  # too short
+        b"PAPP",  # no separator before the checksum
         b"PAPP 02840/",  # no separator before the checksum
         b"PAPP\t02840\t\t\tX",  # too many fields
         b"PAPP02840 /",  # historic without separator between label and data

@@ -656,5 +656,4 @@ def parse_value(label: str, data: str) -> int | str | None:
             return int(data, 16)
         case ValueKind.TEXT:
             return data.strip()
-        case ValueKind.EMPTY:
-            return None
+    return None  # ValueKind.EMPTY: the value is the horodate

@@ -15,7 +15,9 @@ _SUMMER = timezone(timedelta(hours=2))
 class Horodate:
     """A meter timestamp: when, in which season, and whether the meter's clock was degraded."""
 
-    when: datetime  # aware, Europe/Paris
+    # Aware, Europe/Paris, with `fold` set in the repeated autumn hour. Python ignores `fold`
+    # when comparing or subtracting datetimes of one zone: compare `.timestamp()` values.
+    when: datetime
     summer: bool | None  # None when the meter sends no season (DPM/FPM)
     degraded: bool  # season letter in lower case: the clock ran out of autonomy
 
