@@ -1,0 +1,165 @@
+"""What every plug client offers, its errors, and the HTTP plumbing clients share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+import json
+import math
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+from yarl import URL
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+DEFAULT_TIMEOUT: Final = 5.0  # seconds for a whole request; plugs are polled every few seconds
+MAX_REPLY: Final = 64 * 1024  # bytes; plugs answer a few hundred, more is not a plug
+
+
+class PlugError(Exception):
+    """Base of every error a plug client raises."""
+
+
+class PlugConnectionError(PlugError):
+    """The plug cannot be reached, or did not answer in time."""
+
+
+class PlugAuthError(PlugError):
+    """The plug refused the token, or the user and password."""
+
+
+class PlugProtocolError(PlugError):
+    """The reply is not a plug's: another kind of device, malformed or truncated."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlugInfo:
+    """What a plug says about itself."""
+
+    device_id: str  # stable and unique: a MAC address or a chip id
+    model: str
+    firmware: str
+    sockets: int
+    name: str | None = None
+    manufacturer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SocketState:
+    """One socket (relay); any value the device does not report is None."""
+
+    on: bool | None
+    current_a: float | None = None
+    power_w: float | None = None
+    energy_wh: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlugState:
+    """The sockets, and the whole device's readings (a strip may only measure those)."""
+
+    sockets: tuple[SocketState, ...]
+    current_a: float | None = None
+    power_w: float | None = None
+    energy_wh: float | None = None
+
+
+class PlugClient(ABC):
+    """A plug on the local network, reached over HTTP through a shared session."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        port: int = 80,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Talk to `host:port` through `session` (Home Assistant passes its own)."""
+        self._session = session
+        self.host = host
+        self.port = port
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    def __str__(self) -> str:
+        """Where the plug is, for messages (never the credentials)."""
+        return f"{self.host}:{self.port}"
+
+    @abstractmethod
+    async def get_info(self) -> PlugInfo:
+        """Identify the device; also the test made before configuring it."""
+
+    @abstractmethod
+    async def get_state(self) -> PlugState:
+        """Read every socket."""
+
+    @abstractmethod
+    async def set_socket(self, index: int, on: bool) -> None:
+        """Switch socket `index` (from 0) on or off."""
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: object = None,
+    ) -> tuple[int, bytes]:
+        """Send one request; the reply's status and body, read within the timeout."""
+        url = URL.build(scheme="http", host=self.host, port=self.port, path=path)
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                json=body,
+                timeout=self._timeout,
+                allow_redirects=False,  # a redirect is a router's or a portal's page
+            ) as response:
+                if (response.content_length or 0) > MAX_REPLY:
+                    raise PlugProtocolError(f"{self}: reply too large")
+                data = bytearray()
+                async for chunk in response.content.iter_any():
+                    data += chunk
+                    if len(data) > MAX_REPLY:
+                        raise PlugProtocolError(f"{self}: reply too large")
+                return response.status, bytes(data)
+        except aiohttp.ClientPayloadError as err:
+            raise PlugProtocolError(f"{self}: truncated reply") from err
+        except aiohttp.ClientResponseError as err:  # the answer is not even HTTP
+            raise PlugProtocolError(f"{self}: not an HTTP reply") from err
+        except TimeoutError as err:
+            raise PlugConnectionError(f"{self}: no answer in time") from err
+        except aiohttp.ClientError as err:
+            raise PlugConnectionError(f"{self}: cannot connect ({type(err).__name__})") from err
+
+
+def parse_object(body: bytes, where: object) -> dict[str, Any]:
+    """Return a reply's JSON object, or raise PlugProtocolError."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as err:
+        raise PlugProtocolError(f"{where}: reply is not JSON") from err
+    if not isinstance(data, dict):
+        raise PlugProtocolError(f"{where}: reply is not a JSON object")
+    return data
+
+
+def number(value: object, what: str) -> float | None:
+    """Return a reading: None when absent, else a finite number (bool is not one)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PlugProtocolError(f"{what} is not a number: {value!r:.40}")
+    return float(value)
+
+
+def total(values: list[float | None]) -> float | None:
+    """Add readings up; None when one is missing."""
+    if not values or any(value is None for value in values):
+        return None
+    return sum(value for value in values if value is not None)
