@@ -1,0 +1,589 @@
+"""The shedding engine: from meter readings and switch states to shed and restore actions.
+
+Pure and deterministic: no I/O, no clock of its own. Every input carries its time, every call
+returns the actions to carry out, and the whole state serialises to a JSON-able dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from .learning import PowerLearner
+from .model import (
+    Action,
+    Instant,
+    LoadConfig,
+    LoadState,
+    MeterSample,
+    Notify,
+    RaiseLongShed,
+    Reason,
+    Restore,
+    Shed,
+    SheddingSettings,
+    ShedLoad,
+    Status,
+    seconds,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+STATE_VERSION = 1
+HOUR_S = 3600.0
+NOT_AUTO_RESTORED = frozenset({Reason.MANUAL})
+
+
+@dataclass(frozen=True, slots=True)
+class LoadChange:
+    """A switch report at a given time, for `simulate`."""
+
+    time: float
+    state: LoadState
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The passing of time alone, for `simulate`."""
+
+    time: float
+
+
+type Event = MeterSample | LoadChange | Tick
+
+
+@dataclass(slots=True)
+class _Hold:
+    """Why and since when the engine holds a load off."""
+
+    reason: Reason
+    since: float
+    long_raised: bool = False
+    notified: bool = False
+
+
+@dataclass(slots=True)
+class _Command:
+    """A switching the engine ordered that the meter has not shown yet."""
+
+    on: bool
+    at: float
+    power_va: float
+
+
+@dataclass(slots=True)
+class _Observation:
+    """A switching whose step on the meter is awaited, to learn the load's power."""
+
+    load: str
+    on: bool
+    anchor: float
+    before_va: float
+
+
+@dataclass(slots=True)
+class _Load:
+    """What the engine knows of one load."""
+
+    config: LoadConfig
+    learner: PowerLearner
+    is_on: bool | None = None
+    power_w: float | None = None
+    hold: _Hold | None = None
+    command: _Command | None = None
+    override_until: float | None = None
+    toggles: list[float] = field(default_factory=list)
+
+
+class SheddingEngine:
+    """Decide which loads to shed and restore so the Linky never cuts the house off.
+
+    Feed it with `update_meter` for every reading, `update_load` for every switch report and
+    `tick` every few seconds; carry out the actions each call returns.
+    """
+
+    def __init__(self, settings: SheddingSettings, loads: Iterable[LoadConfig]) -> None:
+        """Start with nothing shed and nothing seen yet."""
+        self.settings = settings
+        self.enabled = True
+        self._loads = {
+            config.load: _Load(config, PowerLearner(config.declared_power_w)) for config in loads
+        }
+        self._last: MeterSample | None = None  # the last fresh reading
+        self._history: list[tuple[float, float]] = []  # recent fresh readings: time, VA
+        self._watch_since: float | None = None  # first input: silence is counted from there
+        self._observations: list[_Observation] = []
+
+    # Inputs
+
+    def update_meter(self, sample: MeterSample) -> list[Action]:
+        """Take a meter reading and decide."""
+        now = sample.time
+        self._watch(now)
+        if sample.fresh:
+            self._take_reading(sample)
+        return self._decide(now)
+
+    def update_load(self, state: LoadState, now: Instant) -> list[Action]:
+        """Take a switch (or power sensor) report and decide."""
+        at = seconds(now)
+        self._watch(at)
+        load = self._loads.get(state.load)
+        if load is None:
+            return []
+        was_on, load.is_on = load.is_on, state.is_on
+        load.power_w = state.power_w
+        if state.is_on and state.power_w is not None and state.power_w > self._idle_w:
+            load.learner.observe_running(state.power_w)
+        if was_on is not None and was_on != state.is_on:
+            self._on_switched(load, at)
+        return self._decide(at)
+
+    def tick(self, now: Instant) -> list[Action]:
+        """Let time pass: silence, long sheds, dwell times and lockouts end."""
+        at = seconds(now)
+        self._watch(at)
+        return self._decide(at)
+
+    # User requests
+
+    def shed(self, load_id: str, now: Instant) -> list[Action]:
+        """Shed a load because the user asks; it stays off until the user restores it."""
+        at = seconds(now)
+        load = self._loads[load_id]
+        load.override_until = None
+        if load.hold is not None:
+            load.hold.reason = Reason.MANUAL
+            return []
+        return [self._shed(load, Reason.MANUAL, at)]
+
+    def restore(self, load_id: str, now: Instant) -> list[Action]:
+        """Restore a shed load because the user asks, and respect that choice for a while."""
+        at = seconds(now)
+        load = self._loads[load_id]
+        if load.hold is None:
+            return []
+        load.override_until = at + self.settings.override_respect_s
+        return [self._restore(load, Reason.MANUAL, at)]
+
+    def boost(self, load_id: str, now: Instant, duration_s: float) -> list[Action]:
+        """Keep a load on for a while, switching it on if it is off."""
+        at = seconds(now)
+        load = self._loads[load_id]
+        load.override_until = at + duration_s
+        if load.hold is not None or load.is_on is False:
+            return [self._restore(load, Reason.BOOST, at)]
+        return []
+
+    def set_enabled(self, enabled: bool, now: Instant) -> list[Action]:
+        """Switch shedding on or off; when off, shed loads still come back in stages."""
+        self.enabled = enabled
+        return self.tick(now)
+
+    def set_priority(self, load_id: str, priority: int) -> None:
+        """Change a load's priority."""
+        load = self._loads[load_id]
+        load.config = replace(load.config, priority=priority)
+
+    # Start, save, restore
+
+    def reconcile(self, states: Iterable[LoadState], now: Instant) -> list[Action]:
+        """Align a reloaded state with the switches as they are now, at start.
+
+        A held load found on was switched on meanwhile and is released; a held load found off
+        stays held and comes back in stages once fresh meter readings show room for it.
+        Readings, reservations and observations from before the restart are dropped.
+        """
+        at = seconds(now)
+        for state in states:
+            load = self._loads.get(state.load)
+            if load is None:
+                continue
+            load.is_on, load.power_w = state.is_on, state.power_w
+            if state.is_on:
+                load.hold = None
+        for load in self._loads.values():
+            load.command = None
+        self._last = None
+        self._history = []
+        self._observations = []
+        self._watch_since = at
+        return self._decide(at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole dynamic state, JSON-able (without settings and load configs)."""
+        return {
+            "version": STATE_VERSION,
+            "enabled": self.enabled,
+            "last": None if self._last is None else asdict(self._last),
+            "history": [list(reading) for reading in self._history],
+            "watch_since": self._watch_since,
+            "observations": [asdict(observation) for observation in self._observations],
+            "loads": {load_id: _load_to_dict(load) for load_id, load in self._loads.items()},
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: dict[str, Any], settings: SheddingSettings, loads: Iterable[LoadConfig]
+    ) -> SheddingEngine:
+        """Rebuild an engine from `to_dict` output; loads no longer configured are dropped."""
+        if data.get("version") != STATE_VERSION:
+            msg = f"unknown shedding state version {data.get('version')!r}"
+            raise ValueError(msg)
+        engine = cls(settings, loads)
+        engine.enabled = bool(data["enabled"])
+        engine._last = None if data["last"] is None else MeterSample(**data["last"])
+        engine._history = [(float(time), float(va)) for time, va in data["history"]]
+        engine._watch_since = data["watch_since"]
+        engine._observations = [
+            _Observation(**observation)
+            for observation in data["observations"]
+            if observation["load"] in engine._loads
+        ]
+        for load_id, saved in data["loads"].items():
+            if load_id in engine._loads:
+                _load_from_dict(engine._loads[load_id], saved)
+        return engine
+
+    def copy(self) -> SheddingEngine:
+        """Return an independent engine in the same state."""
+        configs = [load.config for load in self._loads.values()]
+        return SheddingEngine.from_dict(self.to_dict(), self.settings, configs)
+
+    def simulate(self, events: Sequence[Event]) -> list[tuple[float, Action]]:
+        """Dry run: the actions a series of events would bring, leaving this engine untouched.
+
+        Actions are assumed carried out, so the switches are taken as following them.
+        """
+        dry = self.copy()
+        decided: list[tuple[float, Action]] = []
+        for event in events:
+            match event:
+                case MeterSample():
+                    actions = dry.update_meter(event)
+                case LoadChange():
+                    actions = dry.update_load(event.state, event.time)
+                case Tick():
+                    actions = dry.tick(event.time)
+            decided.extend((event.time, action) for action in actions)
+        return decided
+
+    # Status
+
+    def status(self, now: Instant) -> Status:
+        """Report what is held, reserved and available, for sensors."""
+        at = seconds(now)
+        shed = tuple(
+            ShedLoad(
+                load_id,
+                load.hold.reason,
+                load.hold.since,
+                load.learner.estimate_w,
+                load.hold.long_raised,
+            )
+            for load_id, load in sorted(self._loads.items())
+            if load.hold is not None
+        )
+        expected = self._expected_va()
+        available = None
+        if self._last is not None and expected is not None:
+            available = self.settings.restore_limit_va(self._last.pcoup_va) - expected
+        return Status(
+            enabled=self.enabled,
+            meter_stale=self._is_stale(at),
+            shed=shed,
+            overrides={
+                load_id: load.override_until
+                for load_id, load in sorted(self._loads.items())
+                if load.override_until is not None and load.override_until > at
+            },
+            reserved_va=self._pending_va(on=True),
+            releasing_va=self._pending_va(on=False),
+            expected_va=expected,
+            available_va=available,
+            shed_power_va=sum(item.estimated_power_w for item in shed),
+            seconds_left=None if self._last is None else self._last.seconds_left,
+        )
+
+    def estimated_power_w(self, load_id: str) -> float:
+        """Return the power a load is believed to draw when it runs."""
+        return self._loads[load_id].learner.estimate_w
+
+    # Readings and switchings
+
+    @property
+    def _idle_w(self) -> float:
+        return self.settings.idle_power_w
+
+    def _watch(self, now: float) -> None:
+        if self._watch_since is None:
+            self._watch_since = now
+
+    def _take_reading(self, sample: MeterSample) -> None:
+        self._last = sample
+        self._history.append((sample.time, sample.apparent_power_va))
+        keep = max(self.settings.shed_dwell_s, self.settings.restore_dwell_s)
+        keep = max(keep, 2 * self.settings.settle_s)
+        while len(self._history) > 1 and self._history[1][0] <= sample.time - keep:
+            del self._history[0]
+        for load in self._loads.values():
+            if load.command is not None and sample.time >= load.command.at + self.settings.settle_s:
+                load.command = None
+        for observation in list(self._observations):
+            if sample.time >= observation.anchor + self.settings.settle_s:
+                self._observations.remove(observation)
+                step = sample.apparent_power_va - observation.before_va
+                learner = self._loads[observation.load].learner
+                learner.observe_step(step if observation.on else -step)
+
+    def _on_switched(self, load: _Load, now: float) -> None:
+        """Handle a switch change: the engine's doing, or the user's."""
+        assert load.is_on is not None  # noqa: S101 - set by the caller
+        command = load.command
+        anchor = now
+        if command is not None and command.on == load.is_on:
+            anchor = command.at
+        elif load.is_on and load.hold is not None:
+            # The user switched a shed load back on: respect it, shed something else instead.
+            load.hold = None
+            load.command = None
+            load.override_until = now + self.settings.override_respect_s
+        elif command is not None:
+            load.command = None  # the user undid the engine's command before the meter saw it
+        self._observe(load, anchor)
+
+    def _observe(self, load: _Load, anchor: float) -> None:
+        """Await the meter's step for this switching, unless another one blurs it."""
+        if self._observations:
+            self._observations = []  # two switchings at once: neither step can be told apart
+            return
+        before = [va for time, va in self._history if time <= anchor]
+        last_time = max((time for time, _ in self._history if time <= anchor), default=None)
+        if not before or last_time is None or anchor - last_time > self.settings.settle_s:
+            return
+        assert load.is_on is not None  # noqa: S101 - set by the caller
+        self._observations.append(
+            _Observation(load.config.load, load.is_on, anchor, before[-1]),
+        )
+
+    # Decisions
+
+    def _decide(self, now: float) -> list[Action]:
+        actions: list[Action] = self._raise_long_sheds(now)
+        if self._is_stale(now):
+            self._history = []  # a full dwell of fresh readings is needed before any restore
+            if self.enabled:
+                actions += self._shed_for_silence(now)
+            return actions
+        last, expected = self._last, self._expected_va()
+        if last is None or expected is None:
+            return actions
+        shed_limit = self.settings.shed_limit_va(last.pcoup_va)
+        emergency = self._emergency(last)
+        if self.enabled:
+            if emergency is not None:
+                actions += self._shed_down_to(shed_limit, expected, emergency, now)
+            elif self._sustained_over(shed_limit, now) and not self._pending(on=False):
+                actions += self._shed_down_to(shed_limit, expected, Reason.OVER_LIMIT, now, 1)
+            actions += self._keep_from_starting(shed_limit, now)
+        if emergency is None and not any(isinstance(action, Shed) for action in actions):
+            actions += self._restore_next(last, now)
+        return actions
+
+    def _emergency(self, last: MeterSample) -> Reason | None:
+        near = self.settings.emergency_seconds_left_s
+        if last.seconds_left is not None and last.seconds_left <= near:
+            return Reason.CUTOFF_NEAR
+        if self.settings.emergency_on_overload_signal and last.overload_signalled:
+            return Reason.OVERLOAD_SIGNAL
+        return None
+
+    def _sustained_over(self, limit_va: float, now: float) -> bool:
+        window = self._window(self.settings.shed_dwell_s, now)
+        return window is not None and min(window) > limit_va
+
+    def _window(self, dwell_s: float, now: float) -> list[float] | None:
+        """Return the readings in force over the last `dwell_s`, None if they do not cover it."""
+        start = now - dwell_s
+        earlier = [index for index, (time, _) in enumerate(self._history) if time <= start]
+        if not earlier:
+            return None
+        return [va for _, va in self._history[earlier[-1] :]]
+
+    def _shed_down_to(
+        self, limit_va: float, expected_va: float, reason: Reason, now: float, most: int = 0
+    ) -> list[Action]:
+        """Shed, lowest priority first, until the expected power is under the limit."""
+        actions: list[Action] = []
+        emergency = reason is not Reason.OVER_LIMIT
+        for load in self._shed_candidates(now, emergency=emergency):
+            if expected_va <= limit_va or (most and len(actions) >= most):
+                break
+            expected_va -= self._draw_w(load)
+            actions.append(self._shed(load, reason, now))
+        return actions
+
+    def _shed_candidates(self, now: float, *, emergency: bool) -> list[_Load]:
+        """List the loads that draw power and may be shed, in shedding order."""
+        running = [
+            load
+            for load in self._loads.values()
+            if load.is_on
+            and load.hold is None
+            and not self._overridden(load, now)
+            and self._draw_w(load) > self._idle_w
+            and (emergency or self._toggles(load, now) < self.settings.max_toggles_per_hour)
+        ]
+        interruptible = [load for load in running if load.config.may_interrupt]
+        last_resort = [load for load in running if not load.config.may_interrupt]
+        return sorted(interruptible, key=self._shed_order) + (
+            sorted(last_resort, key=self._shed_order) if emergency else []
+        )
+
+    def _shed_order(self, load: _Load) -> tuple[int, float, str]:
+        return (load.config.priority, -self._draw_w(load), load.config.load)
+
+    def _keep_from_starting(self, limit_va: float, now: float) -> list[Action]:
+        """Switch off idle non-interruptible loads that would not fit if they started."""
+        expected = self._expected_va()
+        assert expected is not None  # noqa: S101 - only called with a fresh reading
+        return [
+            self._shed(load, Reason.PREVENT_START, now)
+            for load in self._loads.values()
+            if not load.config.may_interrupt
+            and load.is_on
+            and load.hold is None
+            and load.power_w is not None
+            and load.power_w <= self._idle_w
+            and not self._overridden(load, now)
+            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+            and expected + load.learner.estimate_w > limit_va
+        ]
+
+    def _shed_for_silence(self, now: float) -> list[Action]:
+        """While the meter is silent, shed the loads flagged for it, as a precaution."""
+        return [
+            self._shed(load, Reason.STALE_METER, now)
+            for load in sorted(self._loads.values(), key=self._shed_order)
+            if load.config.shed_when_stale
+            and load.is_on
+            and load.hold is None
+            and not self._overridden(load, now)
+            and (load.config.may_interrupt or (load.power_w or 0.0) <= self._idle_w)
+            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+        ]
+
+    def _restore_next(self, last: MeterSample, now: float) -> list[Action]:
+        """Restore the most important held load that fits, one at a time, on fresh readings."""
+        if self._pending(on=True) or self._pending(on=False):
+            return []  # wait until the meter shows the last switching
+        window = self._window(self.settings.restore_dwell_s, now)
+        if window is None:
+            return []
+        room = self.settings.restore_limit_va(last.pcoup_va) - max(window)
+        actions: list[Action] = []
+        held = [load for load in self._loads.values() if load.hold is not None]
+        for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
+            assert load.hold is not None  # noqa: S101 - filtered above
+            if not self._may_restore(load, now) or load.learner.estimate_w > room:
+                continue
+            if not load.config.auto_restore:
+                if not load.hold.notified:
+                    load.hold.notified = True
+                    actions.append(Notify(load.config.load, Reason.BUDGET_AVAILABLE))
+                continue
+            actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now))
+            break
+        return actions
+
+    def _may_restore(self, load: _Load, now: float) -> bool:
+        assert load.hold is not None  # noqa: S101 - callers pass held loads
+        return (
+            load.hold.reason not in NOT_AUTO_RESTORED
+            and now - load.hold.since >= self.settings.min_off_s
+            and self._toggles(load, now) <= self.settings.max_toggles_per_hour - 2
+        )
+
+    def _raise_long_sheds(self, now: float) -> list[Action]:
+        actions: list[Action] = []
+        for load in self._loads.values():
+            hold = load.hold
+            if hold and not hold.long_raised and now - hold.since >= self.settings.max_shed_s:
+                hold.long_raised = True
+                actions.append(RaiseLongShed(load.config.load, hold.since))
+        return actions
+
+    # Commands
+
+    def _shed(self, load: _Load, reason: Reason, now: float) -> Shed:
+        load.hold = _Hold(reason, now)
+        load.command = _Command(on=False, at=now, power_va=self._draw_w(load))
+        load.toggles = [*self._recent(load, now), now]
+        return Shed(load.config.load, reason)
+
+    def _restore(self, load: _Load, reason: Reason, now: float) -> Restore:
+        load.hold = None
+        load.command = _Command(on=True, at=now, power_va=load.learner.estimate_w)
+        load.toggles = [*self._recent(load, now), now]
+        return Restore(load.config.load, reason)
+
+    # Helpers
+
+    def _is_stale(self, now: float) -> bool:
+        if self._last is not None:
+            return now - self._last.time > self.settings.stale_after_s
+        return self._watch_since is None or now - self._watch_since > self.settings.stale_after_s
+
+    def _expected_va(self) -> float | None:
+        """Return the last reading, corrected for switchings the meter has not shown yet."""
+        if self._last is None:
+            return None
+        pending = self._pending_va(on=True) - self._pending_va(on=False)
+        return self._last.apparent_power_va + pending
+
+    def _pending(self, *, on: bool) -> list[_Command]:
+        return [
+            load.command
+            for load in self._loads.values()
+            if load.command is not None and load.command.on == on
+        ]
+
+    def _pending_va(self, *, on: bool) -> float:
+        return sum(command.power_va for command in self._pending(on=on))
+
+    def _draw_w(self, load: _Load) -> float:
+        """Return what switching the load off frees now: its sensor reading, else estimate."""
+        return load.learner.estimate_w if load.power_w is None else load.power_w
+
+    def _overridden(self, load: _Load, now: float) -> bool:
+        return load.override_until is not None and now < load.override_until
+
+    def _recent(self, load: _Load, now: float) -> list[float]:
+        return [time for time in load.toggles if time > now - HOUR_S]
+
+    def _toggles(self, load: _Load, now: float) -> int:
+        return len(self._recent(load, now))
+
+
+def _load_to_dict(load: _Load) -> dict[str, Any]:
+    return {
+        "is_on": load.is_on,
+        "power_w": load.power_w,
+        "hold": None if load.hold is None else asdict(load.hold),
+        "command": None if load.command is None else asdict(load.command),
+        "override_until": load.override_until,
+        "toggles": list(load.toggles),
+        "learned": load.learner.to_dict(),
+    }
+
+
+def _load_from_dict(load: _Load, data: dict[str, Any]) -> None:
+    load.is_on = data["is_on"]
+    load.power_w = data["power_w"]
+    hold = data["hold"]
+    load.hold = None if hold is None else _Hold(**{**hold, "reason": Reason(hold["reason"])})
+    load.command = None if data["command"] is None else _Command(**data["command"])
+    load.override_until = data["override_until"]
+    load.toggles = [float(time) for time in data["toggles"]]
+    load.learner = PowerLearner.from_dict(load.config.declared_power_w, data["learned"])

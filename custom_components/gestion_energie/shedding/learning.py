@@ -1,0 +1,62 @@
+"""Each load's power, learned from the step the meter shows when it switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+KEPT_STEPS = 5  # the median of the last few accepted steps is the estimate
+MIN_STEP_VA = 30.0  # smaller steps are lost in the meter's noise and rounding
+PLAUSIBLE_RATIO = 4.0  # a step more than 4x away from the declared power is something else
+
+
+@dataclass(slots=True)
+class PowerLearner:
+    """The estimated power of one load.
+
+    A power sensor reading taken while the load runs wins; otherwise the median of the last
+    accepted meter steps; otherwise the power the user declared. A step is accepted only if it
+    has the expected sign, is above the meter's noise and is within a factor of four of the
+    declared power (another appliance switching at the same moment gives wild steps).
+    """
+
+    declared_w: float
+    steps: list[float] = field(default_factory=list)
+    measured_w: float | None = None
+
+    @property
+    def estimate_w(self) -> float:
+        """The best guess of the power this load draws when it runs."""
+        if self.measured_w is not None:
+            return self.measured_w
+        if self.steps:
+            return median(self.steps)
+        return self.declared_w
+
+    def is_plausible(self, step_va: float) -> bool:
+        """Whether a meter step (positive: power added) can be this load switching on."""
+        if step_va < MIN_STEP_VA:
+            return False
+        low, high = self.declared_w / PLAUSIBLE_RATIO, self.declared_w * PLAUSIBLE_RATIO
+        return low <= step_va <= high
+
+    def observe_step(self, step_va: float) -> bool:
+        """Learn from a step the meter showed as this load switched; False if rejected."""
+        if not self.is_plausible(step_va):
+            return False
+        self.steps = [*self.steps[-(KEPT_STEPS - 1) :], step_va]
+        return True
+
+    def observe_running(self, power_w: float) -> None:
+        """Learn from the load's own power sensor while it runs."""
+        self.measured_w = power_w
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the learned values, JSON-able."""
+        return {"steps": list(self.steps), "measured_w": self.measured_w}
+
+    @classmethod
+    def from_dict(cls, declared_w: float, data: dict[str, Any]) -> PowerLearner:
+        """Rebuild from `to_dict` output."""
+        return cls(declared_w, [float(step) for step in data["steps"]], data["measured_w"])

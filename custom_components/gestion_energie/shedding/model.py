@@ -1,0 +1,214 @@
+"""What the shedding engine reads and what it answers: samples, loads, settings, actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+THRESHOLD_RATIO = 1.3  # 54E §7: a sustained load at or below 1.3 x PCOUP never trips the meter
+
+type Instant = float | datetime
+"""A moment: seconds on any steady clock, or an aware datetime (read as a POSIX timestamp)."""
+
+
+def seconds(moment: Instant) -> float:
+    """Read an instant as seconds."""
+    return moment.timestamp() if isinstance(moment, datetime) else float(moment)
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSample:
+    """One meter reading, as the TIC delivers it.
+
+    `seconds_left` is the cut-off model's estimate of the time before the meter opens its switch
+    if the load stays (None: the present load never trips). `fresh` is False when the reading is
+    a repeat of old data (the line went silent, a frame was rejected).
+    """
+
+    time: float
+    apparent_power_va: float
+    pref_kva: float
+    pcoup_kva: float
+    overload_warning: bool = False  # ADPS (historic) or ADIR1-3 present
+    pref_exceeded: bool = False  # STGE bit 7: reference power exceeded
+    seconds_left: float | None = None
+    fresh: bool = True
+
+    @property
+    def pcoup_va(self) -> float:
+        """The cut-off power in VA."""
+        return self.pcoup_kva * 1000.0
+
+    @property
+    def overload_signalled(self) -> bool:
+        """Whether the meter itself says the reference power is exceeded."""
+        return self.overload_warning or self.pref_exceeded
+
+
+@dataclass(frozen=True, slots=True)
+class LoadState:
+    """What a load's switch (and its power sensor, if any) reports."""
+
+    load: str  # the switch's entity id
+    is_on: bool
+    power_w: float | None = None
+
+
+class Unit(StrEnum):
+    """How a limit is expressed."""
+
+    VA = "VA"
+    PERCENT = "%"  # of PCOUP
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A power limit, absolute or relative to the cut-off power."""
+
+    value: float
+    unit: Unit = Unit.PERCENT
+
+    def va(self, pcoup_va: float) -> float:
+        """Return the limit in VA for a given cut-off power."""
+        return self.value if self.unit is Unit.VA else self.value / 100.0 * pcoup_va
+
+
+@dataclass(frozen=True, slots=True)
+class LoadConfig:
+    """How one load may be managed.
+
+    `priority`: a larger number is more important, so it is shed last and restored first.
+    `may_interrupt`: may be cut while it runs; if False it is only kept from starting (switched
+    off while its power sensor shows it idle), or cut in an emergency as a last resort.
+    `auto_restore`: switched back on by the engine; if False the user is only notified.
+    `shed_when_stale`: shed as a precaution while the meter is silent.
+    """
+
+    load: str
+    priority: int = 0
+    declared_power_w: float = 1000.0
+    power_sensor: str | None = None
+    may_interrupt: bool = True
+    auto_restore: bool = True
+    shed_when_stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SheddingSettings:
+    """The whole-house settings; times are in seconds."""
+
+    shed_limit: Limit = Limit(100.0)  # shed when the power stays above this for shed_dwell_s
+    restore_limit: Limit = Limit(85.0)  # restore only when power + the load's estimate fits
+    shed_dwell_s: float = 5.0
+    restore_dwell_s: float = 60.0
+    emergency_seconds_left_s: float = 60.0  # shed at once when the cut is nearer than this
+    emergency_on_overload_signal: bool = True  # ADPS/ADIR/STGE bit 7 count as an emergency
+    settle_s: float = 8.0  # plug latency + meter period: a command shows on the meter by then
+    stale_after_s: float = 30.0  # no fresh reading for this long: the meter is silent
+    min_off_s: float = 120.0
+    max_toggles_per_hour: int = 6
+    override_respect_s: float = 3600.0
+    max_shed_s: float = 4 * 3600.0
+    idle_power_w: float = 15.0  # below this a non-interruptible load is idle
+
+    def __post_init__(self) -> None:
+        """Reject settings that cannot work."""
+        if self.shed_limit.unit is not self.restore_limit.unit:
+            msg = "shed and restore limits must use the same unit"
+            raise ValueError(msg)
+        if self.restore_limit.value >= self.shed_limit.value:
+            msg = "the restore limit must be below the shed limit"
+            raise ValueError(msg)
+        if self.max_toggles_per_hour < 2:
+            msg = "at least two toggles per hour are needed to shed and restore"
+            raise ValueError(msg)
+
+    def shed_limit_va(self, pcoup_va: float) -> float:
+        """Return the shed limit in VA, never above the meter's own 1.3 x PCOUP threshold."""
+        return min(self.shed_limit.va(pcoup_va), THRESHOLD_RATIO * pcoup_va)
+
+    def restore_limit_va(self, pcoup_va: float) -> float:
+        """Return the restore limit in VA, kept below the shed limit."""
+        return min(self.restore_limit.va(pcoup_va), self.shed_limit_va(pcoup_va))
+
+
+class Reason(StrEnum):
+    """Why the engine acts."""
+
+    OVER_LIMIT = "over_limit"  # the power stayed above the shed limit
+    CUTOFF_NEAR = "cutoff_near"  # the cut-off model gives little time left
+    OVERLOAD_SIGNAL = "overload_signal"  # the meter signals the reference power is exceeded
+    PREVENT_START = "prevent_start"  # a non-interruptible idle load would not fit if it started
+    STALE_METER = "stale_meter"  # the meter is silent
+    MANUAL = "manual"  # the user asked
+    BUDGET_AVAILABLE = "budget_available"  # the load fits again
+    BOOST = "boost"  # the user keeps the load on for a while
+    LONG_SHED = "long_shed"  # shed longer than the maximum
+
+
+@dataclass(frozen=True, slots=True)
+class Shed:
+    """Switch the load off."""
+
+    load: str
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """Switch the load back on."""
+
+    load: str
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Tell the user (a notify-only load could come back on)."""
+
+    load: str
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseLongShed:
+    """The load has been shed longer than the maximum: raise a repair issue, once."""
+
+    load: str
+    since: float
+
+
+type Action = Shed | Restore | Notify | RaiseLongShed
+
+
+@dataclass(frozen=True, slots=True)
+class ShedLoad:
+    """A load the engine holds off."""
+
+    load: str
+    reason: Reason
+    since: float
+    estimated_power_w: float
+    long_shed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What the engine holds and sees, for sensors and diagnostics."""
+
+    enabled: bool
+    meter_stale: bool
+    shed: tuple[ShedLoad, ...]
+    overrides: dict[str, float]  # load -> until when the user's choice is respected
+    reserved_va: float  # restored but not yet seen by the meter
+    releasing_va: float  # shed but not yet seen by the meter
+    expected_va: float | None  # last reading corrected by the two above
+    available_va: float | None  # restore limit minus the expected power
+    shed_power_va: float  # estimated power of the loads held off
+    seconds_left: float | None
+
+    @property
+    def active(self) -> bool:
+        """Whether any load is held off."""
+        return bool(self.shed)
