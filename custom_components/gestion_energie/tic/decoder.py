@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .catalogue import CATALOGUE, TicMode
 
@@ -29,12 +29,16 @@ MAX_FRAME_BYTES = 8192
 # A port opened 8N1 on a 7E1 line leaves the parity in bit 7: drop it.
 _STRIP_PARITY = bytes(b & 0x7F for b in range(256))
 _FRAME_CONTROL = re.compile(b"[\x02\x03\x04]")
-_SEPARATORS = {HT: TicMode.STANDARD, SP: TicMode.HISTORIC}
+_HISTORIC, _STANDARD = TicMode.HISTORIC, TicMode.STANDARD
+_VERDICTS_KEPT = 512  # about 8 frames of the longest kind: bounded memory, high hit rate
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """One verified information group; strings are raw, as transmitted."""
+class Group(NamedTuple):
+    """One verified information group; strings are raw, as transmitted.
+
+    A named tuple rather than a frozen dataclass: it is built for every group of every frame
+    and a frozen dataclass costs several times more to create.
+    """
 
     label: str
     data: str
@@ -84,49 +88,74 @@ def parse_group(body: bytes) -> tuple[TicMode, Group]:
     `unknown_label`).
     """
     try:
-        return _parse(body)
+        return _parse(b"\n" + body)
     except _Rejected as rejected:
         raise ValueError(rejected.counter) from None
 
 
-def _parse(body: bytes) -> tuple[TicMode, Group]:
-    if len(body) < 4:
+# Per mode, label -> data format (and horodate format): the hot path reads nothing else.
+_HISTORIC_FORMATS = {
+    spec.label: spec.pattern.fullmatch for spec in CATALOGUE.values() if spec.mode is _HISTORIC
+}
+_STANDARD_FORMATS = {
+    spec.label: (spec.pattern.fullmatch, spec.horodate_pattern() if spec.horodate else None)
+    for spec in CATALOGUE.values()
+    if spec.mode is _STANDARD
+}
+
+
+def _parse(chunk: bytes) -> tuple[TicMode, Group]:
+    """Verify LF + body; the hot path of the decoder, written for speed."""
+    if len(chunk) < 5 or chunk.rfind(LF) != 0:  # LF first and only there
         raise _Rejected("bad_format")
-    mode = _SEPARATORS.get(body[-2])
-    if mode is None:
-        raise _Rejected("bad_format")
-    covered = body[:-1] if mode is TicMode.STANDARD else body[:-2]
-    if (sum(covered) & 0x3F) + 0x20 != body[-1]:
+    separator = chunk[-2]
+    if separator == HT:
+        return _STANDARD, _parse_standard(chunk)
+    if separator == SP:
+        return _HISTORIC, _parse_historic(chunk)
+    raise _Rejected("bad_format")
+
+
+def _parse_standard(chunk: bytes) -> Group:
+    if (sum(chunk[1:-1]) & 0x3F) + 0x20 != chunk[-1]:  # the last HT is covered
         raise _Rejected("bad_checksum")
-    text = body[:-2].decode("ascii")  # parity already stripped: always 7-bit
+    fields = chunk[1:-2].decode("ascii").split("\t")  # parity stripped: always 7-bit
     horodate: str | None = None
-    if mode is TicMode.STANDARD:
-        fields = text.split("\t")
-        if len(fields) == 2:
-            label, data = fields
-        elif len(fields) == 3:
-            label, horodate, data = fields
-        else:
-            raise _Rejected("bad_format")
+    if len(fields) == 2:
+        label, data = fields
+    elif len(fields) == 3:
+        label, horodate, data = fields
     else:
-        label, sep, data = text.partition(" ")
-        if not sep:
-            raise _Rejected("bad_format")
-    spec = CATALOGUE.get(label)
-    if spec is None:
-        raise _Rejected("unknown_label")
+        raise _Rejected("bad_format")
+    formats = _STANDARD_FORMATS.get(label)
+    if formats is None:
+        raise _Rejected("bad_format" if label in CATALOGUE else "unknown_label")
+    data_fits, horodate_format = formats
     if (
-        spec.mode is not mode
-        or spec.pattern.fullmatch(data) is None
-        or (horodate is None) is spec.horodate
-        or (horodate is not None and not _valid_horodate(horodate, spec.horodate_pattern()))
+        data_fits(data) is None
+        or (horodate is None) is not (horodate_format is None)
+        or (horodate is not None and not _valid_horodate(horodate, horodate_format))
     ):
         raise _Rejected("bad_format")
-    return mode, Group(label, data, horodate)
+    return Group(label, data, horodate)
 
 
-def _valid_horodate(raw: str, pattern: re.Pattern[str]) -> bool:
-    if pattern.fullmatch(raw) is None:
+def _parse_historic(chunk: bytes) -> Group:
+    if (sum(chunk[1:-2]) & 0x3F) + 0x20 != chunk[-1]:  # the last SP is not covered
+        raise _Rejected("bad_checksum")
+    label, space, data = chunk[1:-2].decode("ascii").partition(" ")
+    if not space:
+        raise _Rejected("bad_format")
+    data_fits = _HISTORIC_FORMATS.get(label)
+    if data_fits is None:
+        raise _Rejected("bad_format" if label in CATALOGUE else "unknown_label")
+    if data_fits(data) is None:
+        raise _Rejected("bad_format")
+    return Group(label, data)
+
+
+def _valid_horodate(raw: str, pattern: re.Pattern[str] | None) -> bool:
+    if pattern is None or pattern.fullmatch(raw) is None:
         return False
     # The pattern checks ranges; only days 29-31 can still be impossible (30 February...).
     day = int(raw[5:7])
@@ -162,6 +191,9 @@ class TicDecoder:
         self._in_frame = False
         self._buffer = bytearray()
         self._stats = DecoderStats()
+        # Most groups come back identical frame after frame (address, contract, most indexes):
+        # remember the verdict on the exact bytes instead of verifying them again.
+        self._verdicts: dict[bytes, tuple[TicMode, Group] | str] = {}
 
     @property
     def stats(self) -> DecoderStats:
@@ -223,20 +255,29 @@ class TicDecoder:
         if chunks.pop():
             invalid += 1
             stats.bad_format += 1
+        verdicts = self._verdicts
         for chunk in chunks:
-            try:
-                if chunk[:1] != b"\n" or b"\n" in chunk[1:]:
-                    raise _Rejected("bad_format")
-                group_mode, group = _parse(chunk[1:])
-                if mode is None:
-                    mode = group_mode
-                elif group_mode is not mode:
-                    raise _Rejected("bad_format")
-            except _Rejected as rejected:
+            verdict = verdicts.get(chunk)
+            if verdict is None:
+                try:
+                    verdict = _parse(chunk)
+                except _Rejected as rejected:
+                    verdict = rejected.counter
+                if len(verdicts) >= _VERDICTS_KEPT:
+                    verdicts.clear()
+                verdicts[chunk] = verdict
+            if isinstance(verdict, str):
                 invalid += 1
-                setattr(stats, rejected.counter, getattr(stats, rejected.counter) + 1)
-            else:
-                valid.append(group)
+                setattr(stats, verdict, getattr(stats, verdict) + 1)
+                continue
+            group_mode, group = verdict
+            if mode is None:
+                mode = group_mode
+            elif group_mode is not mode:
+                invalid += 1
+                stats.bad_format += 1
+                continue
+            valid.append(group)
         if mode is None:
             stats.empty_frames += 1
             return None
