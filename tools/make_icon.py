@@ -16,7 +16,15 @@ OUTPUT = Path("custom_components/gestion_energie/brand/icon.png")
 
 type Point = tuple[float, float]
 
-HOUSE: list[Point] = [(128, 40), (216, 116), (196, 116), (196, 212), (60, 212), (60, 116), (40, 116)]
+HOUSE: list[Point] = [
+    (128, 40),
+    (216, 116),
+    (196, 116),
+    (196, 212),
+    (60, 212),
+    (60, 116),
+    (40, 116),
+]
 HOUSE_INSIDE: list[Point] = [(128, 66), (178, 110), (178, 196), (78, 196), (78, 110)]
 BOLT: list[Point] = [(140, 86), (100, 150), (126, 150), (114, 186), (158, 126), (132, 126)]
 
@@ -72,7 +80,9 @@ def png(width: int, height: int, raw_rows: bytes) -> bytes:
     """A minimal RGBA PNG file."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
     return (

@@ -64,7 +64,8 @@ ge_sync_root() {
     cp -L /etc/resolv.conf "$GE_ROOT/etc/resolv.conf" 2>/dev/null || true
 }
 
-# Run a command with the environment's Python first on PATH, in the checkout.
+# Run a command with the environment's Python first on PATH, in the checkout,
+# with the checkout importable (scripts and benchmarks run by path).
 # In root mode: a private mount namespace with /dev, /proc, /sys and the
 # checkout's parent folder (the checkout and shared/ beside it) at the same
 # paths, then chroot.
@@ -73,21 +74,21 @@ ge_exec() {
     local workdir="${GE_WORKDIR:-$GE_TOP}"
     if [ "$GE_MODE" = native ]; then
         cd "$workdir"
-        PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" exec "$@"
+        PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" PYTHONPATH="$GE_TOP" exec "$@"
     fi
     local outside; outside="$(dirname "$GE_TOP")"
     exec unshare -m --propagation private -- /bin/bash -c '
         set -e
-        root="$1" outside="$2" workdir="$3" venv="$4" path="$5"; shift 5
+        root="$1" outside="$2" workdir="$3" venv="$4" path="$5" top="$6"; shift 6
         mount --rbind /dev "$root/dev"
         mount -t proc proc "$root/proc"
         mount -t sysfs sysfs "$root/sys" 2>/dev/null || true
         mkdir -p "$root$outside"
         mount --rbind "$outside" "$root$outside"
         exec chroot "$root" /usr/bin/env -u PIP_FIND_LINKS -u PIP_CONSTRAINT \
-            PATH="$venv/bin:$path" VIRTUAL_ENV="$venv" HOME=/root \
+            PATH="$venv/bin:$path" VIRTUAL_ENV="$venv" HOME=/root PYTHONPATH="$top" \
             /bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$workdir" "$@"
-    ' ge-env "$GE_ROOT" "$outside" "$workdir" "$venv" "$GE_PATH" "$@"
+    ' ge-env "$GE_ROOT" "$outside" "$workdir" "$venv" "$GE_PATH" "$GE_TOP" "$@"
 }
 
 ge_requirements_hash() {

@@ -1,0 +1,41 @@
+"""Gestion Énergie: a French home's energy hub around its Linky meter."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
+from .services import async_setup_services
+from .sources_setup import create_source
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's services."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:
+    """Start the meter's source and its entities."""
+    coordinator = MeterCoordinator(hass, entry)
+    source, simulator = create_source(hass, dict(entry.data), coordinator.async_receive)
+    entry.runtime_data = RuntimeData(coordinator=coordinator, source=source, simulator=simulator)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await source.start()
+    coordinator.async_start_watchdog()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:
+    """Stop the source and remove the entities."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.source.stop()
+    return unloaded

@@ -1,0 +1,195 @@
+"""The meter's coordinator: bytes from a source, through the decoder, into `MeterData`.
+
+Push only (no polling): every frame is decoded and folded into the model at once,
+so overload detection sees it immediately. Entities decide what reaches the state
+machine (see `entity.py`). When no valid frame has come for the configured time,
+every entity turns unavailable together, and comes back with the next frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+import time
+from typing import TYPE_CHECKING, Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .const import (
+    CONF_STALE_AFTER,
+    CONF_UPDATE_INTERVAL,
+    DEFAULT_STALE_AFTER,
+    DEFAULT_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+from .meter.model import MeterData, MeterModel
+from .tic import TicDecoder
+from .tic.interpret import CutoffSwitch
+
+if TYPE_CHECKING:
+    from .simulators.meter import SimulatedMeter
+
+STALE_CHECK_INTERVAL = timedelta(seconds=5)
+# A repair issue is raised when frames keep failing their checks for this long.
+CHECKSUM_ISSUE_AFTER = timedelta(minutes=5)
+
+
+class ByteSource(Protocol):
+    """What the coordinator needs of a meter source."""
+
+    async def start(self) -> None:
+        """Start delivering bytes."""
+
+    async def stop(self) -> None:
+        """Stop delivering bytes and release the link."""
+
+
+@dataclass(slots=True)
+class RuntimeData:
+    """What a config entry holds while it is loaded."""
+
+    coordinator: MeterCoordinator
+    source: ByteSource
+    simulator: SimulatedMeter | None = None  # the simulated meter, for its services
+
+
+type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]
+
+
+class MeterCoordinator(DataUpdateCoordinator[MeterData]):
+    """Decode what the source delivers and keep the meter's data."""
+
+    config_entry: GestionEnergieConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
+        """Set up an empty model; `async_start` begins listening."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=None,
+            always_update=True,
+        )
+        self.decoder = TicDecoder()
+        self.model = MeterModel()
+        self.data = self.model.data
+        self._stale = False
+        self._unsub_stale: CALLBACK_TYPE | None = None
+        self._bad_since: float | None = None  # first rejected group since the last frame
+        self._rejected_at_last_frame = 0
+
+    @property
+    def update_interval_s(self) -> int:
+        """How often fast-moving measurements may be written, from the options."""
+        return int(self.config_entry.options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL))
+
+    @property
+    def stale_after_s(self) -> int:
+        """Seconds without a valid frame before the meter counts as silent."""
+        return int(self.config_entry.options.get(CONF_STALE_AFTER, DEFAULT_STALE_AFTER))
+
+    @callback
+    def async_start_watchdog(self) -> None:
+        """Check regularly that frames still arrive."""
+        self._unsub_stale = async_track_time_interval(
+            self.hass, self._async_check_stale, STALE_CHECK_INTERVAL
+        )
+        self.config_entry.async_on_unload(self._cancel_watchdog)
+
+    @callback
+    def _cancel_watchdog(self) -> None:
+        if self._unsub_stale is not None:
+            self._unsub_stale()
+            self._unsub_stale = None
+
+    @callback
+    def async_receive(self, data: bytes) -> None:
+        """Take bytes from the source (in the event loop)."""
+        now = time.time()
+        frames = self.decoder.feed(data)
+        if not frames:
+            self._watch_bad_input(now, produced_frames=False)
+            return
+        for frame in frames:
+            self.model.update(frame, now)
+        self._watch_bad_input(now, produced_frames=True)
+        if self._stale:
+            self._stale = False
+            LOGGER.info("Meter %s: frames arrive again", self.config_entry.title)
+            ir.async_delete_issue(self.hass, DOMAIN, f"no_data_{self.config_entry.entry_id}")
+        self._check_cutoff_switch()
+        self.async_set_updated_data(self.model.data)
+
+    @callback
+    def _async_check_stale(self, _now: object = None) -> None:
+        last = self.data.last_frame_time
+        silent = last is None or time.time() - last > self.stale_after_s
+        if silent and not self._stale and last is not None:
+            self._stale = True
+            LOGGER.warning(
+                "Meter %s: no valid frame for %s s", self.config_entry.title, self.stale_after_s
+            )
+            self.async_set_update_error(
+                UpdateFailed(translation_domain=DOMAIN, translation_key="no_data")
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                f"no_data_{self.config_entry.entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="no_data",
+                translation_placeholders={"meter": self.config_entry.title},
+            )
+
+    def _watch_bad_input(self, now: float, *, produced_frames: bool) -> None:
+        """Raise a repair issue when only rejected groups arrive for long (wiring, adapter)."""
+        issue_id = f"checksum_errors_{self.config_entry.entry_id}"
+        stats = self.decoder.stats
+        rejected = stats.bad_checksum + stats.bad_format
+        if produced_frames:
+            self._rejected_at_last_frame = rejected
+            if self._bad_since is not None:
+                self._bad_since = None
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        if rejected == self._rejected_at_last_frame:
+            return
+        if self._bad_since is None:
+            self._bad_since = now
+        elif now - self._bad_since > CHECKSUM_ISSUE_AFTER.total_seconds():
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="checksum_errors",
+                translation_placeholders={"meter": self.config_entry.title},
+            )
+
+    def _check_cutoff_switch(self) -> None:
+        """A repair issue while the meter's cut-off switch is open."""
+        issue_id = f"cutoff_open_{self.config_entry.entry_id}"
+        status = self.data.status
+        if status is not None and status.cutoff_switch is not CutoffSwitch.CLOSED:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.CRITICAL,
+                translation_key="cutoff_open",
+                translation_placeholders={
+                    "meter": self.config_entry.title,
+                    "reason": status.cutoff_switch.name.lower(),
+                },
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)

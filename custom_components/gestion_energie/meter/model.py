@@ -1,0 +1,207 @@
+"""What a household wants to know, from a stream of verified TIC frames.
+
+`MeterModel` keeps the latest value of every label, guards the energy indexes
+(the figures the Energy dashboard records for ever), and derives power now,
+headroom, time left before the meter would cut off, the tariff period, Tempo
+colours, the status register and overload warnings. Pure: no Home Assistant,
+no I/O, the time is given with each frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..tic import CATALOGUE, CutoffModel, Frame, TicMode, parse_horodate, parse_value
+from ..tic.interpret import (
+    Period,
+    Stge,
+    TempoColour,
+    decode_demain,
+    decode_ptec,
+    decode_stge,
+)
+
+type Value = int | str | None
+
+# The largest supply a Linky serves (36 kVA); an index may not rise faster than
+# this, with a margin for the meter's rounding to the watt-hour.
+MAX_METER_POWER_W = 36_000 * 1.3
+INDEX_MARGIN_WH = 2
+# Historic mode gives the subscribed current; the contract's power is 200 VA per ampere.
+VA_PER_SUBSCRIBED_AMP = 200
+_OVERLOAD_LABELS = ("ADPS", "ADIR1", "ADIR2", "ADIR3")
+_STANDARD_PERIODS = {  # LTARF words -> period, for standard-mode supplier calendars
+    "CREUSE": Period.OFF_PEAK,
+    "HC": Period.OFF_PEAK,
+    "PLEINE": Period.PEAK,
+    "HP": Period.PEAK,
+    "POINTE": Period.MOBILE_PEAK,
+    "BASE": Period.ALL_HOURS,
+}
+
+
+@dataclass(slots=True)
+class _IndexGuard:
+    """The last accepted value of one energy index and when it was read."""
+
+    value: int
+    time: float
+    confirmed: bool  # a first reading waits for a consistent second one
+
+
+@dataclass(slots=True)
+class MeterData:
+    """The meter as known after the latest frame; entities read it."""
+
+    mode: TicMode | None = None
+    address: str | None = None
+    values: dict[str, Value] = field(default_factory=dict)
+    horodates: dict[str, datetime] = field(default_factory=dict)
+    last_frame_time: float | None = None
+    frames: int = 0
+    valid_groups: int = 0
+    invalid_groups: int = 0
+    rejected_values: int = 0  # index readings refused by the guard
+    apparent_power_va: int | None = None
+    reference_power_va: int | None = None  # what the contract allows (PREF)
+    cutoff_power_va: int | None = None  # what the switch is set to (PCOUP)
+    seconds_to_cutoff: float | None = None
+    status: Stge | None = None
+    tariff_period: Period | None = None
+    tempo_today: TempoColour | None = None
+    tempo_tomorrow: TempoColour | None = None
+    overload: bool = False
+
+    @property
+    def headroom_va(self) -> int | None:
+        """Apparent power still available before the subscribed power."""
+        if self.apparent_power_va is None or self.reference_power_va is None:
+            return None
+        return self.reference_power_va - self.apparent_power_va
+
+    @property
+    def headroom_percent(self) -> float | None:
+        """Headroom as a share of the subscribed power."""
+        headroom = self.headroom_va
+        if headroom is None or not self.reference_power_va:
+            return None
+        return round(100 * headroom / self.reference_power_va, 1)
+
+
+class MeterModel:
+    """Fold frames into `MeterData`."""
+
+    def __init__(self) -> None:
+        """Start knowing nothing."""
+        self.data = MeterData()
+        self._guards: dict[str, _IndexGuard] = {}
+        self._cutoff: CutoffModel | None = None
+
+    def update(self, frame: Frame, now: float) -> None:
+        """Take one verified frame received at `now` (seconds since the epoch)."""
+        data = self.data
+        data.mode = frame.mode
+        data.frames += 1
+        data.valid_groups += len(frame.groups)
+        data.invalid_groups += frame.invalid_groups
+        data.last_frame_time = now
+        values: dict[str, Value] = {}
+        for label, group in frame.groups.items():
+            value = parse_value(label, group.data)
+            spec = CATALOGUE[label]
+            if (
+                spec.total_increasing
+                and isinstance(value, int)
+                and not self._accept_index(label, value, now)
+            ):
+                data.rejected_values += 1
+                continue
+            values[label] = value
+            if group.horodate is not None:
+                data.horodates[label] = parse_horodate(group.horodate).when
+        # Warnings such as ADPS are present only while true: a frame replaces them.
+        for label in _OVERLOAD_LABELS:
+            data.values.pop(label, None)
+        data.values.update(values)
+        self._derive(now)
+
+    def _accept_index(self, label: str, value: int, now: float) -> bool:
+        """Refuse an index that goes backwards or rises faster than the meter can count."""
+        guard = self._guards.get(label)
+        if guard is None:
+            self._guards[label] = _IndexGuard(value, now, confirmed=False)
+            return False
+        elapsed_h = max(now - guard.time, 0.0) / 3600
+        plausible = (
+            guard.value <= value <= guard.value + MAX_METER_POWER_W * elapsed_h + (INDEX_MARGIN_WH)
+        )
+        if plausible:
+            self._guards[label] = _IndexGuard(value, now, confirmed=True)
+            return True
+        if not guard.confirmed:
+            # The unconfirmed first reading may be the wrong one: start again from this one.
+            self._guards[label] = _IndexGuard(value, now, confirmed=False)
+        return False
+
+    def _derive(self, now: float) -> None:
+        data = self.data
+        values = data.values
+        data.address = _text(values.get("ADSC") or values.get("ADCO"))
+        power = values.get("SINSTS", values.get("PAPP"))
+        data.apparent_power_va = power if isinstance(power, int) else None
+        pref = values.get("PREF")
+        isousc = values.get("ISOUSC")
+        if isinstance(pref, int):
+            data.reference_power_va = pref * 1000
+        elif isinstance(isousc, int):
+            data.reference_power_va = isousc * VA_PER_SUBSCRIBED_AMP
+        pcoup = values.get("PCOUP")
+        data.cutoff_power_va = pcoup * 1000 if isinstance(pcoup, int) else data.reference_power_va
+        self._update_cutoff(now)
+        stge = values.get("STGE")
+        data.status = decode_stge(f"{stge:08X}") if isinstance(stge, int) else None
+        data.tariff_period, data.tempo_today = _tariff(values, data.status)
+        data.tempo_tomorrow = _tempo_tomorrow(values, data.status)
+        data.overload = any(label in values for label in _OVERLOAD_LABELS) or bool(
+            data.status and data.status.reference_power_exceeded
+        )
+
+    def _update_cutoff(self, now: float) -> None:
+        data = self.data
+        if data.apparent_power_va is None or not data.cutoff_power_va:
+            data.seconds_to_cutoff = None
+            return
+        if self._cutoff is None:
+            self._cutoff = CutoffModel(data.cutoff_power_va)
+        self._cutoff.cutoff_va = data.cutoff_power_va
+        self._cutoff.update(now, data.apparent_power_va)
+        data.seconds_to_cutoff = self._cutoff.seconds_left()
+
+
+def _text(value: Value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _tariff(
+    values: dict[str, Value], status: Stge | None
+) -> tuple[Period | None, TempoColour | None]:
+    """The tariff period in effect and today's Tempo colour, from PTEC or LTARF and STGE."""
+    ptec = values.get("PTEC")
+    if isinstance(ptec, str):
+        period = decode_ptec(ptec)
+        return period.period, period.tempo_colour
+    today = status.tempo_today if status and status.tempo_today else None
+    ltarf = values.get("LTARF")
+    if isinstance(ltarf, str):
+        for word in ltarf.upper().replace("/", " ").split():
+            if word in _STANDARD_PERIODS:
+                return _STANDARD_PERIODS[word], today
+    return None, today
+
+
+def _tempo_tomorrow(values: dict[str, Value], status: Stge | None) -> TempoColour | None:
+    demain = values.get("DEMAIN")
+    if isinstance(demain, str):
+        return decode_demain(demain)
+    return status.tempo_tomorrow if status else None

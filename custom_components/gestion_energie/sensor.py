@@ -1,0 +1,392 @@
+"""Sensors of the meter: one per label it sends, and what a household wants to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfApparentPower,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfReactiveEnergy,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .entity import MeterEntity, MeterEntityDescription
+from .meter.model import MeterData
+from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
+from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterSensorEntityDescription(SensorEntityDescription, MeterEntityDescription):
+    """A meter sensor."""
+
+
+def label_key(label: str) -> str:
+    """Entity key of a TIC label: lower case, `+1` and `-1` spelled out (SMAXSN-1...)."""
+    return label.lower().replace("+1", "_next").replace("-1", "_previous")
+
+
+# Device class, unit and state class of each quantity; `fast` ones move with every frame.
+_QUANTITIES: dict[Quantity, dict[str, Any]] = {
+    Quantity.ENERGY: {
+        "device_class": SensorDeviceClass.ENERGY,
+        "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
+        "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
+        "state_class": SensorStateClass.TOTAL_INCREASING,
+    },
+    Quantity.REACTIVE_ENERGY: {
+        "device_class": SensorDeviceClass.REACTIVE_ENERGY,
+        "native_unit_of_measurement": UnitOfReactiveEnergy.VOLT_AMPERE_REACTIVE_HOUR,
+        "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
+        "state_class": SensorStateClass.TOTAL_INCREASING,
+    },
+    Quantity.CURRENT: {
+        "device_class": SensorDeviceClass.CURRENT,
+        "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
+        "state_class": SensorStateClass.MEASUREMENT,
+        "fast": True,
+    },
+    Quantity.VOLTAGE: {
+        "device_class": SensorDeviceClass.VOLTAGE,
+        "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
+        "state_class": SensorStateClass.MEASUREMENT,
+        "fast": True,
+    },
+    Quantity.APPARENT_POWER: {
+        "device_class": SensorDeviceClass.APPARENT_POWER,
+        "native_unit_of_measurement": UnitOfApparentPower.VOLT_AMPERE,
+        "state_class": SensorStateClass.MEASUREMENT,
+        "fast": True,
+    },
+    Quantity.ACTIVE_POWER: {
+        "device_class": SensorDeviceClass.POWER,
+        "native_unit_of_measurement": UnitOfPower.WATT,
+        "state_class": SensorStateClass.MEASUREMENT,
+    },
+    Quantity.DURATION: {
+        "device_class": SensorDeviceClass.DURATION,
+        "native_unit_of_measurement": UnitOfTime.MINUTES,
+    },
+}
+
+# Labels worth seeing by default; the rest (contract details, identifiers,
+# calendars, the raw registers decoded elsewhere) are diagnostic and disabled.
+_PRIMARY_LABELS = frozenset(
+    {
+        "IINST",
+        "IINST1",
+        "IINST2",
+        "IINST3",
+        "IRMS1",
+        "IRMS2",
+        "IRMS3",
+        "URMS1",
+        "URMS2",
+        "URMS3",
+        "SINSTS1",
+        "SINSTS2",
+        "SINSTS3",
+        "SINSTI",
+        "SMAXSN",
+        "SMAXSN-1",
+        "SMAXIN",
+        "PREF",
+        "ISOUSC",
+        "PEJP",
+        "LTARF",
+        "MSG1",
+    }
+)
+# These repeat what a derived sensor already shows (power now, tariff period, colours).
+_SHOWN_ELSEWHERE = frozenset({"SINSTS", "PAPP", "PTEC", "DEMAIN", "STGE", "NTARF"})
+
+
+def _label_value(label: str) -> Any:
+    def value(data: MeterData) -> Any:
+        return data.values.get(label)
+
+    return value
+
+
+def _label_time(label: str) -> Any:
+    def value(data: MeterData) -> datetime | None:
+        return data.horodates.get(label)
+
+    return value
+
+
+def _enabled_by_default(spec: LabelSpec, data: MeterData) -> bool:
+    if spec.total_increasing:
+        return bool(data.values.get(spec.label))  # unused indexes stay at zero
+    return spec.label in _PRIMARY_LABELS
+
+
+def label_descriptions(spec: LabelSpec, data: MeterData) -> list[MeterSensorEntityDescription]:
+    """The sensor of one label, and for a horodated maximum the time it was reached."""
+    key = label_key(spec.label)
+    enabled = _enabled_by_default(spec, data) and spec.label not in _SHOWN_ELSEWHERE
+    category = None if enabled or spec.total_increasing else EntityCategory.DIAGNOSTIC
+    base = MeterSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        value_fn=_label_value(spec.label),
+        entity_registry_enabled_default=enabled,
+        entity_category=category,
+    )
+    if spec.kind is ValueKind.EMPTY:  # DATE: the value is its horodate
+        return [
+            replace(
+                base,
+                value_fn=_label_time(spec.label),
+                device_class=SensorDeviceClass.TIMESTAMP,
+                entity_category=EntityCategory.DIAGNOSTIC,
+            )
+        ]
+    if spec.quantity is not None:
+        base = replace(base, **_QUANTITIES[spec.quantity])
+        if spec.unit == "kVA":
+            base = replace(base, native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE)
+            base = replace(base, fast=False)
+    descriptions = [base]
+    if spec.timestamped_maximum:
+        descriptions.append(
+            MeterSensorEntityDescription(
+                key=f"{key}_time",
+                translation_key=f"{key}_time",
+                device_class=SensorDeviceClass.TIMESTAMP,
+                value_fn=_label_time(spec.label),
+                entity_registry_enabled_default=enabled,
+                entity_category=category,
+            )
+        )
+    return descriptions
+
+
+def _enum(value: Any) -> str | None:
+    return None if value is None else value.name.lower()
+
+
+def _tempo(colour: TempoColour | None) -> str | None:
+    return None if colour in {None, TempoColour.NONE} else _enum(colour)
+
+
+def _last_frame(data: MeterData) -> datetime | None:
+    return (
+        None if data.last_frame_time is None else datetime.fromtimestamp(data.last_frame_time, UTC)
+    )
+
+
+def _link_quality(data: MeterData) -> float | None:
+    total = data.valid_groups + data.invalid_groups
+    return round(100 * data.valid_groups / total, 2) if total else None
+
+
+def _status(field: str) -> Any:
+    def value(data: MeterData) -> Any:
+        return None if data.status is None else getattr(data.status, field)
+
+    return value
+
+
+INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
+    MeterSensorEntityDescription(
+        key="apparent_power",
+        translation_key="apparent_power",
+        value_fn=lambda data: data.apparent_power_va,
+        **_QUANTITIES[Quantity.APPARENT_POWER],
+    ),
+    MeterSensorEntityDescription(
+        key="headroom",
+        translation_key="headroom",
+        value_fn=lambda data: data.headroom_va,
+        **_QUANTITIES[Quantity.APPARENT_POWER],
+    ),
+    MeterSensorEntityDescription(
+        key="headroom_percent",
+        translation_key="headroom_percent",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: data.headroom_percent,
+        fast=True,
+    ),
+    MeterSensorEntityDescription(
+        key="reference_power",
+        translation_key="reference_power",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        value_fn=lambda data: data.reference_power_va,
+    ),
+    MeterSensorEntityDescription(
+        key="time_to_cutoff",
+        translation_key="time_to_cutoff",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        value_fn=lambda data: None
+        if data.seconds_to_cutoff is None
+        else round(data.seconds_to_cutoff),
+    ),
+    MeterSensorEntityDescription(
+        key="tariff_period",
+        translation_key="tariff_period",
+        device_class=SensorDeviceClass.ENUM,
+        options=[period.value for period in Period],
+        value_fn=lambda data: None if data.tariff_period is None else data.tariff_period.value,
+    ),
+    MeterSensorEntityDescription(
+        key="tempo_today",
+        translation_key="tempo_today",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_today),
+    ),
+    MeterSensorEntityDescription(
+        key="tempo_tomorrow",
+        translation_key="tempo_tomorrow",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_tomorrow),
+    ),
+    MeterSensorEntityDescription(
+        key="cutoff_switch",
+        translation_key="cutoff_switch",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.name.lower() for state in CutoffSwitch],
+        value_fn=lambda data: _enum(_status("cutoff_switch")(data)),
+    ),
+    MeterSensorEntityDescription(
+        key="supplier_index",
+        translation_key="supplier_index",
+        value_fn=_status("supplier_index"),
+    ),
+    MeterSensorEntityDescription(
+        key="distributor_index",
+        translation_key="distributor_index",
+        value_fn=_status("distributor_index"),
+        entity_registry_enabled_default=False,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    MeterSensorEntityDescription(
+        key="euridis",
+        translation_key="euridis",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.name.lower() for state in EuridisState],
+        value_fn=lambda data: _enum(_status("euridis")(data)),
+        entity_registry_enabled_default=False,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    MeterSensorEntityDescription(
+        key="cpl_state",
+        translation_key="cpl_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.name.lower() for state in CplState],
+        value_fn=lambda data: _enum(_status("cpl")(data)),
+        entity_registry_enabled_default=False,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    MeterSensorEntityDescription(
+        key="mobile_peak_notice",
+        translation_key="mobile_peak_notice",
+        value_fn=_status("mobile_peak_notice"),
+        entity_registry_enabled_default=False,
+    ),
+    MeterSensorEntityDescription(
+        key="mobile_peak",
+        translation_key="mobile_peak",
+        value_fn=_status("mobile_peak"),
+        entity_registry_enabled_default=False,
+    ),
+    MeterSensorEntityDescription(
+        key="last_frame",
+        translation_key="last_frame",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_last_frame,
+        fast=True,
+    ),
+    MeterSensorEntityDescription(
+        key="link_quality",
+        translation_key="link_quality",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_link_quality,
+        fast=True,
+    ),
+    MeterSensorEntityDescription(
+        key="rejected_groups",
+        translation_key="rejected_groups",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.invalid_groups,
+    ),
+    MeterSensorEntityDescription(
+        key="rejected_values",
+        translation_key="rejected_values",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda data: data.rejected_values,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GestionEnergieConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the interpreted sensors now, and a label's sensors when it is first seen."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(MeterSensor(coordinator, description) for description in INTERPRETED)
+    seen: set[str] = set()
+
+    @callback
+    def add_new_labels() -> None:
+        new = [label for label in coordinator.data.values if label not in seen]
+        if not new:
+            return
+        seen.update(new)
+        async_add_entities(
+            MeterSensor(coordinator, description)
+            for label in new
+            for description in label_descriptions(CATALOGUE[label], coordinator.data)
+        )
+
+    add_new_labels()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
+
+
+class MeterSensor(MeterEntity, SensorEntity):
+    """A sensor of the meter."""
+
+    entity_description: MeterSensorEntityDescription
+
+    def __init__(
+        self, coordinator: MeterCoordinator, description: MeterSensorEntityDescription
+    ) -> None:
+        """Describe the sensor."""
+        super().__init__(coordinator, description)
+
+    @property
+    @override
+    def native_value(self) -> Any:
+        """The value, as the description reads it."""
+        return self.value

@@ -1,0 +1,117 @@
+"""The config flow, options flow and reconfigure flow, in a real Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.gestion_energie.const import (
+    CONF_STALE_AFTER,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
+
+from .conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+
+FORM = {key: value for key, value in SIMULATOR_DATA.items() if key != "source"}
+
+
+async def _start_simulator_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["simulator"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "simulator"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "simulator"
+    return result
+
+
+async def test_simulator_creates_an_entry_named_after_the_meter(hass: HomeAssistant) -> None:
+    result = await _start_simulator_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Linky {SIMULATED_ADDRESS}"
+    assert result["data"] == SIMULATOR_DATA
+    assert result["result"].unique_id == SIMULATED_ADDRESS
+    await hass.async_block_till_done()
+
+
+async def test_the_same_meter_cannot_be_added_twice(
+    hass: HomeAssistant, simulator_entry: MockConfigEntry
+) -> None:
+    result = await _start_simulator_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        ("NoSignalError", "no_signal"),
+        ("CorruptSignalError", "checksum_errors"),
+        ("RuntimeError", "unknown"),
+    ],
+)
+async def test_probe_failures_show_a_translated_error_and_recover(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch, error: str, key: str
+) -> None:
+    from custom_components.gestion_energie import config_flow  # noqa: PLC0415
+    from custom_components.gestion_energie.meter import probe  # noqa: PLC0415
+
+    exception = getattr(probe, error, RuntimeError)
+
+    async def failing_probe(*_args: object) -> None:
+        raise exception
+
+    result = await _start_simulator_flow(hass)
+    with monkeypatch.context() as patch:
+        patch.setattr(config_flow, "probe_meter", failing_probe)
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": key}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_reconfigure_changes_the_settings_of_the_same_meter(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry
+) -> None:
+    result = await loaded_simulator.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**FORM, "contract": "base", "mode": "historic"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_simulator.data["contract"] == "base"
+    assert loaded_simulator.data["mode"] == "historic"
+
+
+async def test_reconfigure_refuses_another_meter(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, unique_id="999999999999", data=dict(SIMULATOR_DATA))
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "different_meter"
+    assert entry.data == SIMULATOR_DATA
+
+
+async def test_options_set_the_update_policy(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_simulator.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: "30", CONF_STALE_AFTER: 120}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_simulator.options == {CONF_UPDATE_INTERVAL: 30, CONF_STALE_AFTER: 120}
+    assert loaded_simulator.runtime_data.coordinator.update_interval_s == 30

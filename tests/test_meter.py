@@ -1,0 +1,210 @@
+"""The meter in a real Home Assistant: entities, update policy, guards, staleness, repairs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
+from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
+
+ADDRESS = "042164123456"
+
+
+def standard_frame(
+    power: int = 1200, east: int = 1_000_000, stge: int = 0x0002_A000 | 1 << 17, **extra: str
+) -> bytes:
+    groups = [
+        Group("ADSC", ADDRESS),
+        Group("VTIC", "02"),
+        Group("EAST", f"{east:09}"),
+        Group("EASF01", f"{east:09}"),
+        Group("EASF02", f"{0:09}"),
+        Group("IRMS1", f"{power // 230:03}"),
+        Group("URMS1", "231"),
+        Group("PREF", "06"),
+        Group("PCOUP", "06"),
+        Group("SINSTS", f"{power:05}"),
+        Group("SMAXSN", "05400", "E241126101500"),
+        Group("LTARF", f"{'HEURE CREUSE':<16}"),
+        Group("STGE", f"{stge:08X}"),
+        *(Group(label, data) for label, data in extra.items()),
+    ]
+    return encode_frame(groups, TicMode.STANDARD)
+
+
+@pytest.fixture
+async def coordinator(hass: HomeAssistant, loaded_simulator: MockConfigEntry) -> MeterCoordinator:
+    """The loaded entry's coordinator, its simulated source stopped so tests feed it frames."""
+    await loaded_simulator.runtime_data.source.stop()
+    coordinator = loaded_simulator.runtime_data.coordinator
+    assert isinstance(coordinator, MeterCoordinator)
+    return coordinator
+
+
+async def test_meter_device_and_label_sensors(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    entry_id = coordinator.config_entry.entry_id
+    device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, ADDRESS), entry_id)
+    assert device is not None
+    assert device.manufacturer == "Enedis"
+    assert device.serial_number == ADDRESS
+    assert device.hw_version == "2021"
+    assert device.model == "Linky single-phase 60 A G3"
+    # An index is published once a second reading confirms the first.
+    for _ in range(2):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame())
+    await hass.async_block_till_done()
+    entities = er.async_get(hass)
+    east = entities.async_get_entity_id("sensor", DOMAIN, f"{ADDRESS}_east")
+    assert east == "sensor.linky_total_active_energy_drawn"
+    state = hass.states.get(east)
+    assert state is not None
+    assert state.state == "1000.0"
+    assert state.attributes["device_class"] == SensorDeviceClass.ENERGY
+    assert state.attributes["state_class"] == SensorStateClass.TOTAL_INCREASING
+    assert state.attributes["unit_of_measurement"] == "kWh"  # Wh natively, kWh suggested
+    # An index that stays at zero is not in use: disabled by default.
+    unused = entities.async_get(f"sensor.linky_{'active_energy_drawn_supplier_index_2'}")
+    assert unused is not None
+    assert unused.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    current = hass.states.get("sensor.linky_rms_current_phase_1")
+    assert current is not None
+    assert current.attributes["device_class"] == SensorDeviceClass.CURRENT
+    assert current.attributes["unit_of_measurement"] == "A"
+    maximum_time = hass.states.get("sensor.linky_time_of_maximum_apparent_power_drawn_today")
+    assert maximum_time is not None
+    assert maximum_time.state == "2024-11-26T08:15:00+00:00"  # E: summer time, UTC+2
+
+
+async def test_values_and_interpretation_reach_the_state_machine(
+    hass: HomeAssistant, coordinator: MeterCoordinator, loaded_simulator: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(loaded_simulator, options={CONF_UPDATE_INTERVAL: 0})
+    coordinator.async_receive(standard_frame(power=1500))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "1500"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.linky_headroom").state == "4500"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.linky_tariff_period").state == "off_peak"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.linky_cut_off_switch").state == "closed"  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.linky_overload").state == STATE_OFF  # type: ignore[union-attr]
+
+
+async def test_overload_is_written_at_once_but_power_at_most_once_per_interval(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    assert coordinator.update_interval_s == 10
+    freezer.tick(timedelta(seconds=11))
+    coordinator.async_receive(standard_frame(power=1000))
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=11))
+    coordinator.async_receive(standard_frame(power=1100))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
+    # One second later: the power changed, but the interval has not passed.
+    freezer.tick(timedelta(seconds=1))
+    coordinator.async_receive(standard_frame(power=7000, stge=1 << 7 | 1 << 17))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.linky_overload").state == STATE_ON  # type: ignore[union-attr]
+    freezer.tick(timedelta(seconds=10))
+    coordinator.async_receive(standard_frame(power=7000, stge=1 << 7 | 1 << 17))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "7000"  # type: ignore[union-attr]
+
+
+async def test_real_time_policy_writes_every_change(
+    hass: HomeAssistant, coordinator: MeterCoordinator, loaded_simulator: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(loaded_simulator, options={CONF_UPDATE_INTERVAL: 0})
+    for power in (1000, 1001, 1002):
+        coordinator.async_receive(standard_frame(power=power))
+        await hass.async_block_till_done()
+        assert hass.states.get("sensor.linky_power_now").state == str(power)  # type: ignore[union-attr]
+
+
+async def test_an_index_going_backwards_is_never_recorded(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    east = "sensor.linky_total_active_energy_drawn"
+    for index in (2_000_000, 2_000_001):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame(east=index))
+        await hass.async_block_till_done()
+    assert hass.states.get(east).state == "2000.001"  # type: ignore[union-attr]
+    rejected_before = coordinator.data.rejected_values
+    freezer.tick(timedelta(seconds=1))
+    coordinator.async_receive(standard_frame(east=1_999_000))  # backwards
+    freezer.tick(timedelta(seconds=1))
+    coordinator.async_receive(standard_frame(east=9_999_999))  # 8 MWh in a second
+    await hass.async_block_till_done()
+    assert hass.states.get(east).state == "2000.001"  # type: ignore[union-attr]
+    assert coordinator.data.rejected_values == rejected_before + 4  # EAST and EASF01, twice
+
+
+async def test_silent_meter_turns_unavailable_then_recovers(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    coordinator.async_receive(standard_frame())
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=65))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+    issues = ir.async_get(hass)
+    entry_id = coordinator.config_entry.entry_id
+    assert issues.async_get_issue(DOMAIN, f"no_data_{entry_id}") is not None
+    coordinator.async_receive(standard_frame(power=900))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "900"  # type: ignore[union-attr]
+    assert issues.async_get_issue(DOMAIN, f"no_data_{entry_id}") is None
+
+
+async def test_open_cutoff_switch_raises_a_repair_issue(
+    hass: HomeAssistant, coordinator: MeterCoordinator
+) -> None:
+    issue_id = f"cutoff_open_{coordinator.config_entry.entry_id}"
+    coordinator.async_receive(standard_frame(stge=1 << 1 | 1 << 17))  # open on overpower
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert hass.states.get("sensor.linky_cut_off_switch").state == "open_overpower"  # type: ignore[union-attr]
+    coordinator.async_receive(standard_frame())
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_only_corrupt_data_for_minutes_raises_a_repair_issue(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    issue_id = f"checksum_errors_{coordinator.config_entry.entry_id}"
+    corrupt = standard_frame().replace(b"SINSTS\t01200", b"SINSTS\t01300")
+    corrupt = bytes(
+        b ^ 0x01 if b == ord("A") else b for b in corrupt
+    )  # break every group with an A
+    bad_only = b"\x02\nEAST\t000000001\t!\r\x03"
+    for _ in range(7):
+        coordinator.async_receive(bad_only)
+        freezer.tick(timedelta(minutes=1))
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    coordinator.async_receive(corrupt)  # some groups still pass: frames again
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_unload_stops_the_source(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry
+) -> None:
+    source = loaded_simulator.runtime_data.source
+    assert await hass.config_entries.async_unload(loaded_simulator.entry_id)
+    assert source._task is None
