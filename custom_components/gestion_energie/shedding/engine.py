@@ -264,7 +264,7 @@ class SheddingEngine:
                     actions = dry.update_meter(event)
                 case LoadChange():
                     actions = dry.update_load(event.state, event.time)
-                case Tick():
+                case _:
                     actions = dry.tick(event.time)
             decided.extend((event.time, action) for action in actions)
         return decided
@@ -285,10 +285,10 @@ class SheddingEngine:
             for load_id, load in sorted(self._loads.items())
             if load.hold is not None
         )
-        expected = self._expected_va()
+        last, expected = self._last, self._expected_va()
         available = None
-        if self._last is not None and expected is not None:
-            available = self.settings.restore_limit_va(self._last.pcoup_va) - expected
+        if last is not None and expected is not None:
+            available = self.settings.restore_limit_va(last.pcoup_va) - expected
         return Status(
             enabled=self.enabled,
             meter_stale=self._is_stale(at),
@@ -303,7 +303,7 @@ class SheddingEngine:
             expected_va=expected,
             available_va=available,
             shed_power_va=sum(item.estimated_power_w for item in shed),
-            seconds_left=None if self._last is None else self._last.seconds_left,
+            seconds_left=None if last is None else last.seconds_left,
         )
 
     def estimated_power_w(self, load_id: str) -> float:
@@ -358,13 +358,11 @@ class SheddingEngine:
         if self._observations:
             self._observations = []  # two switchings at once: neither step can be told apart
             return
-        before = [va for time, va in self._history if time <= anchor]
-        last_time = max((time for time, _ in self._history if time <= anchor), default=None)
-        if not before or last_time is None or anchor - last_time > self.settings.settle_s:
+        before = [(time, va) for time, va in self._history if time <= anchor]
+        if not before or anchor - before[-1][0] > self.settings.settle_s:
             return
-        assert load.is_on is not None  # noqa: S101 - set by the caller
         self._observations.append(
-            _Observation(load.config.load, load.is_on, anchor, before[-1]),
+            _Observation(load.config.load, bool(load.is_on), anchor, before[-1][1]),
         )
 
     # Decisions
@@ -454,6 +452,7 @@ class SheddingEngine:
             if not load.config.may_interrupt
             and load.is_on
             and load.hold is None
+            and load.command is None  # just restored: its power is already reserved
             and load.power_w is not None
             and load.power_w <= self._idle_w
             and not self._overridden(load, now)

@@ -8,7 +8,7 @@ from typing import Any
 
 KEPT_STEPS = 5  # the median of the last few accepted steps is the estimate
 MIN_STEP_VA = 30.0  # smaller steps are lost in the meter's noise and rounding
-PLAUSIBLE_RATIO = 4.0  # a step more than 4x away from the declared power is something else
+PLAUSIBLE_RATIO = 2.5  # a step more than 2.5x away from the declared power is something else
 
 
 @dataclass(slots=True)
@@ -17,7 +17,7 @@ class PowerLearner:
 
     A power sensor reading taken while the load runs wins; otherwise the median of the last
     accepted meter steps; otherwise the power the user declared. A step is accepted only if it
-    has the expected sign, is above the meter's noise and is within a factor of four of the
+    has the expected sign, is above the meter's noise and is within a factor of 2.5 of the
     declared power (another appliance switching at the same moment gives wild steps).
     """
 
