@@ -1,0 +1,211 @@
+"""What every meter source shares: the interface, its status, backoff and link logging."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import asyncio
+from collections.abc import Callable
+import contextlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+import logging
+import time
+
+_LOGGER = logging.getLogger(__name__)
+
+CLOSE_TIMEOUT = 5.0
+
+DataCallback = Callable[[bytes], None]
+StatusCallback = Callable[["SourceStatus"], None]
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    """Where a source stands; a copy is handed out, never the live object."""
+
+    connected: bool = False
+    last_data: datetime | None = None
+    """Wall-clock time (UTC) of the last bytes received."""
+    bytes_received: int = 0
+    connects: int = 0
+    """Times the link came up (the first time included)."""
+    disconnects: int = 0
+    """Times an established link was lost."""
+    errors: int = 0
+    """Failed attempts: could not open, or lost before any data."""
+    last_error: Exception | None = None
+    """Why the link is down (a typed exception the config flow and repairs translate)."""
+    extra: dict[str, object] = field(default_factory=dict)
+    """Source-specific details, e.g. the radio link counters and the last heartbeat."""
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Exponential delays between reconnection attempts, capped."""
+
+    initial: float = 1.0
+    maximum: float = 60.0
+    factor: float = 2.0
+    _next: float = field(default=0.0, init=False)
+
+    def next(self) -> float:
+        """Return the delay before the next attempt, and lengthen the one after."""
+        delay = self._next or self.initial
+        self._next = min(delay * self.factor, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        """Start again from the initial delay (data flowed)."""
+        self._next = 0.0
+
+
+class SourceSilentError(ConnectionError):
+    """No data for longer than the silence timeout."""
+
+
+class MeterSource(ABC):
+    """Bytes from a meter, delivered to `on_data` in the event loop, with self-healing.
+
+    `start` returns at once; the source connects, reads and reconnects in the background
+    (backoff between attempts, capped) until `stop`. A lost link is logged once as a warning
+    and its return once as info.
+    """
+
+    name: str = "meter source"
+
+    def __init__(
+        self,
+        on_data: DataCallback,
+        *,
+        on_status: StatusCallback | None = None,
+        silence_timeout: float = 60.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        """Deliver bytes to `on_data`; `on_status` hears each change of `connected`."""
+        self._on_data = on_data
+        self._on_status = on_status
+        self.silence_timeout = silence_timeout
+        self.backoff = backoff or Backoff()
+        self._status = SourceStatus()
+        self._down_logged = False
+        self._last_data_monotonic: float | None = None
+
+    @property
+    def status(self) -> SourceStatus:
+        """A snapshot of the status."""
+        return replace(self._status, extra=dict(self._status.extra))
+
+    @property
+    def seconds_since_data(self) -> float | None:
+        """Age of the last data, on the monotonic clock (None before any)."""
+        if self._last_data_monotonic is None:
+            return None
+        return time.monotonic() - self._last_data_monotonic
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Begin connecting in the background."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop and release the device; no callback is called afterwards."""
+
+    def _data(self, data: bytes) -> None:
+        """Record and deliver received bytes (event loop only)."""
+        self._status.bytes_received += len(data)
+        self._status.last_data = datetime.now(UTC)
+        self._last_data_monotonic = time.monotonic()
+        if not self._status.connected:
+            self._link_up()
+        self.backoff.reset()
+        self._on_data(data)
+
+    def _link_up(self) -> None:
+        status = self._status
+        status.connected = True
+        status.connects += 1
+        status.last_error = None
+        if self._down_logged:
+            _LOGGER.info("%s is back", self.name)
+            self._down_logged = False
+        self._notify()
+
+    def _link_down(self, error: Exception) -> None:
+        status = self._status
+        status.last_error = error
+        if status.connected:
+            status.connected = False
+            status.disconnects += 1
+            self._notify()
+        else:
+            status.errors += 1
+        if not self._down_logged:
+            _LOGGER.warning("%s is unavailable: %s", self.name, str(error) or type(error).__name__)
+            self._down_logged = True
+        else:
+            _LOGGER.debug("%s still unavailable: %s", self.name, error)
+
+    def _notify(self) -> None:
+        if self._on_status is not None:
+            self._on_status(self.status)
+
+
+class StreamSource(MeterSource):
+    """A source read as a byte stream (serial port, TCP), reopened when it fails."""
+
+    read_size = 4096
+
+    _task: asyncio.Task[None] | None = None
+
+    @abstractmethod
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Open the link, or raise an OSError (or a subclass of it)."""
+
+    async def start(self) -> None:
+        """Begin connecting in the background."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._supervise(), name=self.name)
+
+    async def stop(self) -> None:
+        """Close the link and stop reconnecting."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                if (current := asyncio.current_task()) is not None and current.cancelling():
+                    raise
+        if self._status.connected:
+            self._status.connected = False
+            self._notify()
+
+    async def _supervise(self) -> None:
+        while True:
+            try:
+                await self._session()
+            except Exception as err:  # whatever breaks the link, retry
+                self._link_down(err)
+            await asyncio.sleep(self.backoff.next())
+
+    async def _session(self) -> None:
+        reader, writer = await self._open()
+        try:
+            await self._pump(reader)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await writer.wait_closed()
+
+    async def _pump(self, reader: asyncio.StreamReader) -> None:
+        """Deliver what arrives until the stream ends, fails or stays silent too long."""
+        while True:
+            try:
+                async with asyncio.timeout(self.silence_timeout):
+                    data = await reader.read(self.read_size)
+            except TimeoutError:
+                raise SourceSilentError(f"no data for {self.silence_timeout:g} s") from None
+            if not data:
+                raise EOFError("connection closed")
+            self._data(data)
