@@ -69,3 +69,10 @@ def test_module_entry_point(
         runpy.run_module("custom_components.gestion_energie.tic", run_name="__main__")
     assert exit_info.value.code == 0
     assert len(capsys.readouterr().out.splitlines()) == 10
+
+
+def test_garbage_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capture = tmp_path / "noise.bin"
+    capture.write_bytes(b"\x00\xff no frame here")
+    assert main(["decode", str(capture)]) == 0
+    assert capsys.readouterr().out == ""

@@ -216,3 +216,11 @@ def test_stats_are_a_snapshot() -> None:
     assert snapshot.frames == 0
     assert decoder.stats.frames == 1
     assert decoder.stats.groups_ok == 3
+
+
+def test_verdict_memory_is_bounded() -> None:
+    decoder = TicDecoder()
+    groups = [Group("PAPP", f"{n:05}") for n in range(2000)]
+    frames = [decoder.feed(encode_frame([group], TicMode.HISTORIC)) for group in groups]
+    assert [frame.groups["PAPP"] for (frame,) in frames] == groups
+    assert len(decoder._verdicts) <= 512
