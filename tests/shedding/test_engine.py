@@ -219,10 +219,11 @@ def test_power_is_learned_from_the_meter_step() -> None:
     feed(engine, 10, 11, 7500, seconds_left=10.0)  # sheds the low-priority load
     engine.update_load(LoadState("switch.low", is_on=False), 10.8)
     feed(engine, 11, 200, 5300)
-    assert engine.estimated_power_w("switch.low") == 2200
+    # One step of 2200 VA, and the declared 2000 W as a vote: the median is 2100.
+    assert engine.estimated_power_w("switch.low") == 2100
     engine.update_load(LoadState("switch.high", is_on=False), 200.0)  # by hand
     feed(engine, 200, 210, 3400)
-    assert engine.estimated_power_w("switch.high") == 1900
+    assert engine.estimated_power_w("switch.high") == 1950
 
 
 def test_two_switchings_at_once_teach_nothing() -> None:
@@ -233,6 +234,14 @@ def test_two_switchings_at_once_teach_nothing() -> None:
     feed(engine, 10, 30, 4000)
     assert engine.estimated_power_w("switch.low") == 2000
     assert engine.estimated_power_w("switch.high") == 2000
+
+
+def test_restores_wait_for_a_recent_reading() -> None:
+    engine = make_engine(LOW)
+    feed(engine, 0, 1, 9000, seconds_left=10.0)
+    feed(engine, 1, 100, 1000)
+    # The last reading is 20 s old at 120: not stale yet, but too old to restore on.
+    assert engine.tick(120.0) == []
 
 
 def test_a_switching_without_a_recent_reading_teaches_nothing() -> None:

@@ -60,6 +60,8 @@ def test_the_learner_filters_steps_and_keeps_a_median() -> None:
     assert not learner.observe_step(-2000.0)  # wrong sign
     assert not learner.observe_step(700.0)  # too far below the declared power
     assert not learner.observe_step(5100.0)  # too far above
+    assert learner.observe_step(4500.0)
+    assert learner.estimate_w == 3250.0  # one odd step is tempered by the declared power
     for step in (1800.0, 1900.0, 4000.0, 1850.0, 1700.0, 1750.0):
         assert learner.observe_step(step)
     assert learner.steps == [1900.0, 4000.0, 1850.0, 1700.0, 1750.0]  # the last five

@@ -477,6 +477,8 @@ class SheddingEngine:
         """Restore the most important held load that fits, one at a time, on fresh readings."""
         if self._pending(on=True) or self._pending(on=False):
             return []  # wait until the meter shows the last switching
+        if now - last.time > self.settings.settle_s:
+            return []  # only on a recent reading: a silent meter never leads to a restore
         window = self._window(self.settings.restore_dwell_s, now)
         if window is None:
             return []

@@ -7,6 +7,7 @@ from statistics import median
 from typing import Any
 
 KEPT_STEPS = 5  # the median of the last few accepted steps is the estimate
+TRUSTED_STEPS = 3  # until then the declared power votes too, so one odd step cannot rule
 MIN_STEP_VA = 30.0  # smaller steps are lost in the meter's noise and rounding
 PLAUSIBLE_RATIO = 2.5  # a step more than 2.5x away from the declared power is something else
 
@@ -16,9 +17,10 @@ class PowerLearner:
     """The estimated power of one load.
 
     A power sensor reading taken while the load runs wins; otherwise the median of the last
-    accepted meter steps; otherwise the power the user declared. A step is accepted only if it
-    has the expected sign, is above the meter's noise and is within a factor of 2.5 of the
-    declared power (another appliance switching at the same moment gives wild steps).
+    accepted meter steps, with the declared power as one more vote until three steps are known.
+    A step is accepted only if it has the expected sign, is above the meter's noise and is
+    within a factor of 2.5 of the declared power (another appliance switching at the same moment
+    gives wild steps).
     """
 
     declared_w: float
@@ -30,9 +32,9 @@ class PowerLearner:
         """The best guess of the power this load draws when it runs."""
         if self.measured_w is not None:
             return self.measured_w
-        if self.steps:
-            return median(self.steps)
-        return self.declared_w
+        if len(self.steps) < TRUSTED_STEPS:
+            return median([self.declared_w, *self.steps])  # the declared power as one vote
+        return median(self.steps)
 
     def is_plausible(self, step_va: float) -> bool:
         """Whether a meter step (positive: power added) can be this load switching on."""
