@@ -1,0 +1,170 @@
+"""Stand-ins for hassfest and the HACS action, which cannot run here: the repository's metadata."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+import re
+import struct
+from typing import Any
+
+import pytest
+
+from custom_components.gestion_energie import binary_sensor, sensor
+from custom_components.gestion_energie.tic import CATALOGUE
+from tools.translations import label_names
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEGRATION = ROOT / "custom_components" / "gestion_energie"
+LANGUAGES = ("en", "fr")
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    return dict(_json(INTEGRATION / "manifest.json"))
+
+
+@pytest.fixture(scope="module", params=LANGUAGES)
+def translations(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return dict(_json(INTEGRATION / "translations" / f"{request.param}.json"))
+
+
+def test_manifest_keys_are_sorted_as_hassfest_wants(manifest: dict[str, Any]) -> None:
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+
+
+def test_manifest_values(manifest: dict[str, Any]) -> None:
+    assert manifest["domain"] == INTEGRATION.name
+    assert manifest["config_flow"] is True
+    assert manifest["iot_class"] in {"local_push", "local_polling"}
+    assert manifest["integration_type"] in {"hub", "device", "service"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert all(owner.startswith("@") for owner in manifest["codeowners"])
+    for key in ("documentation", "issue_tracker"):
+        assert manifest[key].startswith("https://")
+    for requirement in manifest["requirements"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", requirement)
+
+
+def test_manifest_requirements_are_in_the_test_environment(manifest: dict[str, Any]) -> None:
+    pinned = (ROOT / "requirements_test.txt").read_text(encoding="utf-8").split()
+    assert set(manifest["requirements"]) <= set(pinned)
+
+
+def test_hacs_json_has_only_allowed_keys() -> None:
+    hacs = _json(ROOT / "hacs.json")
+    allowed = {
+        "name", "content_in_root", "zip_release", "filename", "hide_default_branch",
+        "country", "homeassistant", "hacs", "persistent_directory",
+    }  # fmt: skip
+    assert set(hacs) <= allowed
+    assert hacs["name"]
+    assert hacs["homeassistant"] == "2026.10.0"
+    assert hacs["content_in_root"] is False
+
+
+def test_brand_icon_is_a_square_png_of_256_pixels() -> None:
+    data = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == height == 256
+
+
+def test_no_stray_manifest_in_the_repository() -> None:
+    found = {
+        path.relative_to(ROOT)
+        for path in ROOT.rglob("manifest.json")
+        if not any(part.startswith(".") for part in path.relative_to(ROOT).parts)
+    }
+    assert found == {Path("custom_components/gestion_energie/manifest.json")}
+
+
+def test_custom_integration_ships_no_strings_json() -> None:
+    assert not (INTEGRATION / "strings.json").exists()
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    def keys(tree: Any, prefix: str = "") -> set[str]:
+        if not isinstance(tree, dict):
+            return {prefix}
+        return set().union(*(keys(value, f"{prefix}.{key}") for key, value in tree.items()))
+
+    en, fr = (_json(INTEGRATION / "translations" / f"{lang}.json") for lang in LANGUAGES)
+    assert keys(en) == keys(fr)
+
+
+def test_label_sensor_names_follow_the_catalogue(translations: dict[str, Any]) -> None:
+    language = "en" if translations["config"]["step"]["user"]["title"].startswith("Connect") else "fr"
+    names = translations["entity"]["sensor"]
+    for key, name in label_names(language).items():
+        assert names.get(key) == name, f"run tools/translations.py ({key})"
+
+
+def test_every_entity_has_a_translated_name_and_its_states(translations: dict[str, Any]) -> None:
+    entities = translations["entity"]
+    for description in sensor.INTERPRETED:
+        entry = entities["sensor"][description.translation_key]
+        assert entry["name"]
+        for option in description.options or []:
+            assert entry["state"][option]
+    for label in CATALOGUE:
+        assert entities["sensor"][sensor.label_key(label)]["name"]
+    for description in binary_sensor.BINARY_SENSORS:
+        assert entities["binary_sensor"][description.translation_key]["name"]
+
+
+def _string_constants(*names: str) -> set[str]:
+    """String literals passed as these keyword arguments anywhere in the integration."""
+    found: set[str] = set()
+    for path in INTEGRATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg in names:
+                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    found.add(node.value.value)
+    return found
+
+
+def test_every_translation_key_used_in_code_exists(translations: dict[str, Any]) -> None:
+    config = translations["config"]
+    for step in ("user", "simulator", "reconfigure"):
+        assert config["step"][step]["title"]
+    assert set(config["step"]["user"]["menu_options"]) >= {"simulator"}
+    for error in ("no_signal", "checksum_errors", "unknown"):
+        assert config["error"][error]
+    for reason in _string_constants("reason") | {"already_configured", "reconfigure_successful"}:
+        assert config["abort"][reason]
+    for key in _string_constants("translation_key"):
+        sections = ("exceptions", "issues", "selector")
+        platforms = translations["entity"].values()
+        assert any(key in translations[section] for section in sections) or any(
+            key in platform for platform in platforms
+        ), key
+    assert translations["options"]["step"]["init"]["data"]
+
+
+def test_every_service_is_described(translations: dict[str, Any]) -> None:
+    import yaml  # noqa: PLC0415
+
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
+    for service, spec in services.items():
+        described = translations["services"][service]
+        assert described["name"]
+        assert described["description"]
+        for field in spec["fields"]:
+            assert described["fields"][field]["name"]
+
+
+def test_icons_refer_to_existing_entities() -> None:
+    icons = _json(INTEGRATION / "icons.json")
+    en = _json(INTEGRATION / "translations" / "en.json")
+    for platform, entities in icons["entity"].items():
+        assert set(entities) <= set(en["entity"][platform]), platform
+    assert set(icons["services"]) == set(en["services"])
