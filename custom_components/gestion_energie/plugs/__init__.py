@@ -52,18 +52,16 @@ def create_client(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> PlugClient:
     """Build the client for a plug of `plug_type`, from what a config entry stores."""
-    match PlugType(plug_type):
-        case PlugType.GESTION_ENERGIE:
-            return GestionEnergieClient(session, host, port, token=token, timeout=timeout)
-        case PlugType.TASMOTA:
-            return TasmotaClient(
-                session,
-                host,
-                port,
-                username=username or DEFAULT_USERNAME,
-                password=password,
-                timeout=timeout,
-            )
+    if PlugType(plug_type) is PlugType.TASMOTA:
+        return TasmotaClient(
+            session,
+            host,
+            port,
+            username=username or DEFAULT_USERNAME,
+            password=password,
+            timeout=timeout,
+        )
+    return GestionEnergieClient(session, host, port, token=token, timeout=timeout)
 
 
 __all__ = [
