@@ -231,12 +231,14 @@ class HouseSimulation:
                 self._switch(time, action.load, action.on)
             case _Kind.RELOAD, _:
                 self._replace_engine(self._reloaded())
-            case _:  # restart
+            case _Kind.RESTART, _:
                 engine = self._reloaded()
                 self._replace_engine(engine)
                 self.engine_model = CutoffModel(self.pcoup_va)
                 states = [self._state(load, time) for load in self.appliances]
                 self._apply(time, engine.reconcile(states, time))
+            case _:
+                raise NotImplementedError(kind)
 
     def _reloaded(self) -> SheddingEngine:
         """Put the engine's state through JSON and back, as a restart would."""
@@ -278,7 +280,7 @@ class HouseSimulation:
         if self.switch_on[load] != on:
             self.switch_on[load] = on
             self.outcome.switchings.setdefault(load, []).append((time, on))
-        self._at(time + self.scenario.report_latency_s, _Kind.REPORT, (load, on))
+        self._at(time + self.scenario.report_latency_s, _Kind.REPORT, load)
 
     def _state(self, load: str, time: float) -> LoadState:
         appliance = self.appliances[load]
