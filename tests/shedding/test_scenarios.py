@@ -155,3 +155,12 @@ def test_no_load_toggles_more_than_allowed_per_hour() -> None:
     outcome = run(flap_prone(), settings)
     assert outcome.tripped_at is None
     assert outcome.most_commands_in_an_hour("switch.heater") == settings.max_toggles_per_hour
+
+
+def test_the_simulator_reports_power_sensors_and_ignores_redundant_switching() -> None:
+    config = LoadConfig("switch.m", declared_power_w=1000, power_sensor="sensor.m")
+    metered = Appliance(config, 1500, ((10, 100),))
+    users = (UserAction(50, "switch.m", on=True), UserAction(250, "switch.m", on=False))
+    outcome = run(Scenario((metered,), duration_s=200, user_actions=users))
+    assert outcome.engine.estimated_power_w("switch.m") == 1500
+    assert outcome.switchings == {}  # already on; the second action comes after the end

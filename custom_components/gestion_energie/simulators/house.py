@@ -193,6 +193,8 @@ class HouseSimulation:
 
     def _prepare(self) -> None:
         scenario = self.scenario
+        # The meter has long seen the unmanaged load alone; the appliances start at time 0.
+        self.meter.update(-1.0, scenario.base_va(0.0))
         for load in self.switch_on:
             self._at(0.0, _Kind.REPORT, load)
             for edge in self.appliances[load].cycle_edges():
