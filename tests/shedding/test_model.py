@@ -67,5 +67,7 @@ def test_the_learner_filters_steps_and_keeps_a_median() -> None:
     assert learner.steps == [1900.0, 4000.0, 1850.0, 1700.0, 1750.0]  # the last five
     assert learner.estimate_w == 1850.0  # one wild step does not move the median far
     assert PowerLearner.from_dict(2000.0, learner.to_dict()) == learner
+    assert learner.restore_need_w == 1850.0
+    assert PowerLearner(1000.0, [1400.0, 1500.0, 1600.0]).restore_need_w == 1000.0
     learner.observe_running(1500.0)
-    assert learner.estimate_w == 1500.0
+    assert learner.estimate_w == learner.restore_need_w == 1500.0

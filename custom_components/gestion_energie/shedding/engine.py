@@ -487,7 +487,7 @@ class SheddingEngine:
         held = [load for load in self._loads.values() if load.hold is not None]
         for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
             assert load.hold is not None  # noqa: S101 - filtered above
-            if not self._may_restore(load, now) or load.learner.estimate_w > room:
+            if not self._may_restore(load, now) or load.learner.restore_need_w > room:
                 continue
             if not load.config.auto_restore:
                 if not load.hold.notified:

@@ -36,6 +36,18 @@ class PowerLearner:
             return median([self.declared_w, *self.steps])  # the declared power as one vote
         return median(self.steps)
 
+    @property
+    def restore_need_w(self) -> float:
+        """The power that must fit before a restore: the smaller of the guess and the declared.
+
+        Meter steps err upwards (another appliance starting at the same moment adds to the
+        step), and an estimate that is too high would keep a load off for good: the restore
+        trusts the declared power when it is lower, and a wrong restore is shed again.
+        """
+        if self.measured_w is not None:
+            return self.measured_w
+        return min(self.estimate_w, self.declared_w)
+
     def is_plausible(self, step_va: float) -> bool:
         """Whether a meter step (positive: power added) can be this load switching on."""
         if step_va < MIN_STEP_VA:
