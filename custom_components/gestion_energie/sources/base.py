@@ -154,6 +154,9 @@ class StreamSource(MeterSource):
     """A source read as a byte stream (serial port, TCP), reopened when it fails."""
 
     read_size = 4096
+    reopen_on_silence = True
+    """Reconnect after `silence_timeout` without data (a TCP connection may be half-open);
+    if False, only say the link is down and keep the stream open."""
 
     _task: asyncio.Task[None] | None = None
 
@@ -191,21 +194,36 @@ class StreamSource(MeterSource):
     async def _session(self) -> None:
         reader, writer = await self._open()
         try:
-            await self._pump(reader)
+            await self._use(reader, writer)
         finally:
             writer.close()
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(CLOSE_TIMEOUT):
                     await writer.wait_closed()
 
+    async def _use(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Read an open link until it fails."""
+        await self._pump(reader)
+
     async def _pump(self, reader: asyncio.StreamReader) -> None:
-        """Deliver what arrives until the stream ends, fails or stays silent too long."""
+        """Deliver what arrives until the stream fails, or `_received` says to stop."""
         while True:
             try:
                 async with asyncio.timeout(self.silence_timeout):
                     data = await reader.read(self.read_size)
             except TimeoutError:
-                raise SourceSilentError(f"no data for {self.silence_timeout:g} s") from None
+                silent = SourceSilentError(f"no data for {self.silence_timeout:g} s")
+                if self.reopen_on_silence:
+                    raise silent from None
+                if self._status.connected:
+                    self._link_down(silent)
+                continue
             if not data:
                 raise EOFError("connection closed")
-            self._data(data)
+            if not self._received(data):
+                return
+
+    def _received(self, data: bytes) -> bool:
+        """Handle bytes read from the stream; False to stop reading."""
+        self._data(data)
+        return True
