@@ -9,6 +9,7 @@ import re
 import struct
 from typing import Any
 
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from custom_components.gestion_energie import binary_sensor, sensor
@@ -30,8 +31,13 @@ def manifest() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module", params=LANGUAGES)
-def translations(request: pytest.FixtureRequest) -> dict[str, Any]:
-    return dict(_json(INTEGRATION / "translations" / f"{request.param}.json"))
+def language(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def translations(language: str) -> dict[str, Any]:
+    return dict(_json(INTEGRATION / "translations" / f"{language}.json"))
 
 
 def test_manifest_keys_are_sorted_as_hassfest_wants(manifest: dict[str, Any]) -> None:
@@ -101,8 +107,9 @@ def test_both_languages_have_the_same_keys() -> None:
     assert keys(en) == keys(fr)
 
 
-def test_label_sensor_names_follow_the_catalogue(translations: dict[str, Any]) -> None:
-    language = "en" if translations["config"]["step"]["user"]["title"].startswith("Connect") else "fr"
+def test_label_sensor_names_follow_the_catalogue(
+    language: str, translations: dict[str, Any]
+) -> None:
     names = translations["entity"]["sensor"]
     for key, name in label_names(language).items():
         assert names.get(key) == name, f"run tools/translations.py ({key})"
@@ -117,8 +124,8 @@ def test_every_entity_has_a_translated_name_and_its_states(translations: dict[st
             assert entry["state"][option]
     for label in CATALOGUE:
         assert entities["sensor"][sensor.label_key(label)]["name"]
-    for description in binary_sensor.BINARY_SENSORS:
-        assert entities["binary_sensor"][description.translation_key]["name"]
+    for flag in binary_sensor.BINARY_SENSORS:
+        assert entities["binary_sensor"][flag.translation_key]["name"]
 
 
 def _string_constants(*names: str) -> set[str]:
@@ -126,9 +133,13 @@ def _string_constants(*names: str) -> set[str]:
     found: set[str] = set()
     for path in INTEGRATION.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg in names:
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                    found.add(node.value.value)
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg in names
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                found.add(node.value.value)
     return found
 
 
@@ -151,9 +162,7 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
 
 
 def test_every_service_is_described(translations: dict[str, Any]) -> None:
-    import yaml  # noqa: PLC0415
-
-    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
+    services = load_yaml_dict(INTEGRATION / "services.yaml")
     for service, spec in services.items():
         described = translations["services"][service]
         assert described["name"]

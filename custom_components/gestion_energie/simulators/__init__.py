@@ -1,0 +1,1 @@
+"""Simulators of a meter, plugs and a house, shared by tests, benchmarks and scripts/develop."""
