@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.gestion_energie.sources import Backoff, SourceSilentError
+from custom_components.gestion_energie.sources.detect import tic_judge
 from custom_components.gestion_energie.sources.serialport import (
     NoTicSignalError,
     SerialSource,
     detect_speed,
     stable_port,
-    tic_judge,
 )
 
 from .frames import decode, garble, historic_frame, up, wait_for

@@ -42,7 +42,7 @@ class FakeAir:
         self.time_scale = time_scale
         self.sent = 0
         self.fifo_full_drops = 0
-        self._rng = random.Random(seed)  # noqa: S311  (reproducible faults, not secrets)
+        self._rng = random.Random(seed)  # reproducible faults, not secrets
         self._lock = threading.Lock()
         self._radios: list[FakeRF24] = []
         self._held: tuple[FakeRF24, bytes] | None = None
@@ -115,6 +115,7 @@ class FakeRF24:
         self.pa_level = 3
         self.dynamic_payloads = False
         self.auto_ack = True
+        self.address_width = 5
         self.retries = (5, 15)
         self.listening = False
         self.powered = False
@@ -151,6 +152,10 @@ class FakeRF24:
     def setPALevel(self, level: int, lna_enable: bool = True) -> None:  # noqa: N802
         """Set the transmit power."""
         self.pa_level = level
+
+    def setAddressWidth(self, width: int) -> None:  # noqa: N802
+        """Addresses of 3 to 5 bytes."""
+        self.address_width = width
 
     def enableDynamicPayloads(self) -> None:  # noqa: N802
         """Payloads of 1 to 32 bytes, each with its length."""

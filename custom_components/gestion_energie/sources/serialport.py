@@ -11,38 +11,16 @@ from typing import Any, cast
 
 import serialx
 
-from ..tic import TicDecoder
 from .base import Backoff, DataCallback, SourceSilentError, StatusCallback, StreamSource
+from .detect import SPEEDS, Judge, tic_judge
 
-SPEEDS = (1200, 9600)
-"""Historic mode, standard mode."""
 BY_ID = Path("/dev/serial/by-id")
 DETECT_WINDOW = 6.0
 """Long enough for two historic frames at 1200 baud (about 2.5 s each)."""
 
-Judge = Callable[[bytes], bool]
-"""Fed the bytes read at one speed, chunk by chunk; True once they are a TIC stream."""
-
 
 class NoTicSignalError(ConnectionError):
     """The port opened but no valid TIC frame came at any speed tried."""
-
-
-def tic_judge() -> Judge:
-    """Return a judge that accepts a stream once it yields a frame with two valid groups.
-
-    A wrong speed reads noise: a checksummed, catalogued group is already rare in noise, two
-    in one frame with fewer invalid than valid ones do not happen by chance.
-    """
-    decoder = TicDecoder()
-
-    def judge(chunk: bytes) -> bool:
-        return any(
-            len(frame.groups) >= 2 and len(frame.groups) > frame.invalid_groups
-            for frame in decoder.feed(chunk)
-        )
-
-    return judge
 
 
 async def detect_speed(
