@@ -144,7 +144,7 @@ def detect_baudrate(
 ) -> int | None:
     """Try each TIC speed on an open pyserial port; the first that yields valid frames."""
     for speed in SPEEDS:
-        port.baudrate = speed
+        _set_speed(port, speed)
         port.reset_input_buffer()
         judge: Judge = judge_factory()
         deadline = time.monotonic() + window
@@ -152,6 +152,12 @@ def detect_baudrate(
             if judge(port.read(port.in_waiting or 1)):
                 return speed
     return None
+
+
+def _set_speed(port: Any, speed: int) -> None:
+    # Only on a change: some C libraries refuse to set a terminal to the speed it has.
+    if port.baudrate != speed:
+        port.baudrate = speed
 
 
 def run(
@@ -178,12 +184,12 @@ def run(
                 speed = baudrate or detect_baudrate(port, window=detect_window)
                 if speed is None:
                     raise OSError("no TIC frame at 1200 or 9600 baud")
-                port.baudrate = speed
+                _set_speed(port, speed)
                 transmitter.mode = MeterMode.from_baudrate(speed)
                 _LOGGER.info("reading the TIC on %s at %d baud", port_name, speed)
                 while not stop.is_set():
                     transmitter.feed(port.read(port.in_waiting or 1))
-        except (OSError, serial.SerialException) as err:
+        except Exception as err:  # whatever the port does, count it and reopen: never stop
             transmitter.serial_errors += 1
             _LOGGER.warning("serial port %s: %s", port_name, err)
             transmitter.tick()
