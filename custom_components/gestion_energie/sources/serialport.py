@@ -128,8 +128,13 @@ class SerialSource(StreamSource):
     async def _use(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Read the open port; with detection, detect again whenever valid frames stop."""
         if self.fixed_baudrate is not None:
-            await self._pump(reader)
-            return
+            await self._pump(reader)  # ends only by raising: a fixed speed is never judged
+        else:
+            await self._detect_and_read(reader, writer)
+
+    async def _detect_and_read(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         transport = cast("serialx.SerialStreamWriter[Any]", writer).transport
         while True:
             speeds = self._speeds()
