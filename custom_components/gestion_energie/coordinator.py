@@ -8,7 +8,8 @@ every entity turns unavailable together, and comes back with the next frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 import time
 from typing import TYPE_CHECKING, Protocol
@@ -32,11 +33,17 @@ from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
 if TYPE_CHECKING:
+    from .plug_coordinator import PlugCoordinator
     from .simulators.meter import SimulatedMeter
 
 STALE_CHECK_INTERVAL = timedelta(seconds=5)
 # A repair issue is raised when frames keep failing their checks for this long.
 CHECKSUM_ISSUE_AFTER = timedelta(minutes=5)
+
+
+def wall_clock() -> float:
+    """Seconds since the epoch, looked up at each call (so tests may freeze time)."""
+    return time.time()
 
 
 class ByteSource(Protocol):
@@ -56,6 +63,7 @@ class RuntimeData:
     coordinator: MeterCoordinator
     source: ByteSource
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
+    plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]
@@ -76,6 +84,8 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             update_interval=None,
             always_update=True,
         )
+        # Wall clock of frames and of the update policy; benchmarks drive it faster.
+        self.clock: Callable[[], float] = wall_clock
         self.decoder = TicDecoder()
         self.model = MeterModel()
         self.data = self.model.data
@@ -111,7 +121,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     @callback
     def async_receive(self, data: bytes) -> None:
         """Take bytes from the source (in the event loop)."""
-        now = time.time()
+        now = self.clock()
         frames = self.decoder.feed(data)
         if not frames:
             self._watch_bad_input(now, produced_frames=False)
@@ -129,7 +139,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     @callback
     def _async_check_stale(self, _now: object = None) -> None:
         last = self.data.last_frame_time
-        silent = last is None or time.time() - last > self.stale_after_s
+        silent = last is None or self.clock() - last > self.stale_after_s
         if silent and not self._stale and last is not None:
             self._stale = True
             LOGGER.warning(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-import time
 from typing import Any, override
 
 from homeassistant.core import callback
@@ -88,7 +87,7 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         current = (self.available, self.value if self.available else None)
         if current == self._written:
             return
-        now = time.monotonic()
+        now = self.coordinator.clock()
         # A first value, or a change of availability, is news worth writing at once.
         first = self._written is None or self._written[1] is None or current[0] != self._written[0]
         if (

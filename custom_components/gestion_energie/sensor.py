@@ -29,6 +29,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription
 from .meter.model import MeterData
+from .plug_sensor import async_add_plug_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
 from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
 
@@ -52,12 +53,15 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
         "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
+        # An index grows by a watt-hour every few seconds; statistics are hourly.
+        "fast": True,
     },
     Quantity.REACTIVE_ENERGY: {
         "device_class": SensorDeviceClass.REACTIVE_ENERGY,
         "native_unit_of_measurement": UnitOfReactiveEnergy.VOLT_AMPERE_REACTIVE_HOUR,
         "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
+        "fast": True,
     },
     Quantity.CURRENT: {
         "device_class": SensorDeviceClass.CURRENT,
@@ -81,6 +85,7 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "device_class": SensorDeviceClass.POWER,
         "native_unit_of_measurement": UnitOfPower.WATT,
         "state_class": SensorStateClass.MEASUREMENT,
+        "fast": True,
     },
     Quantity.DURATION: {
         "device_class": SensorDeviceClass.DURATION,
@@ -372,6 +377,7 @@ async def async_setup_entry(
 
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
+    async_add_plug_sensors(entry, async_add_entities)
 
 
 class MeterSensor(MeterEntity, SensorEntity):

@@ -48,6 +48,7 @@ _DAILY_CURVE = (
 )
 _VOLTAGE = 230
 OFF_PEAK_HOURS = (22, 6)  # 22:00 to 06:00
+LOAD_CURVE_PERIOD_S = 1800
 _TEMPO_COLOURS = ("BLEU", "BLAN", "ROUG")
 
 
@@ -111,6 +112,9 @@ class SimulatedMeter:
         self._last_time: float | None = None
         self._load_va = 0.0
         self._max_va_today = 0.0
+        self._max_time = 0.0  # when today's maximum was reached
+        self._curve_point = (0.0, 0.0)  # (start, average W) of the last load-curve period
+        self._curve_energy = 0.0  # Wh of the load-curve period in progress
         self._overload: _Overload | None = None
 
     def start_overload(self, now: float, extra_va: float, duration_s: float) -> None:
@@ -147,9 +151,20 @@ class SimulatedMeter:
             self._indexes_wh[index] = self._index_wh(index) + energy
             if datetime.fromtimestamp(self._last_time, PARIS).date() != when.date():
                 self._max_va_today = 0.0
+            self._add_to_load_curve(self._last_time, now, energy)
         self._last_time = now
         self._load_va = load
-        self._max_va_today = max(self._max_va_today, load)
+        if load > self._max_va_today:
+            self._max_va_today, self._max_time = load, now
+
+    def _add_to_load_curve(self, previous: float, now: float, energy_wh: float) -> None:
+        """The load curve's point: the average active power of each 30-minute period."""
+        period = LOAD_CURVE_PERIOD_S
+        if now // period != previous // period:
+            start = (now // period - 1) * period
+            self._curve_point = (start, self._curve_energy * 3600 / period)
+            self._curve_energy = 0.0
+        self._curve_energy += energy_wh
 
     def _index_wh(self, label: str) -> float:
         # Different, stable starting points per index, like a meter with some history.
@@ -246,9 +261,17 @@ class SimulatedMeter:
             Group("PREF", f"{self.subscribed_kva:02}"),
             Group("PCOUP", f"{self.subscribed_kva:02}"),
             Group("SINSTS", f"{load:05}"),
-            Group("SMAXSN", f"{min(round(self._max_va_today), 99999):05}", season_date),
-            Group("CCASN", f"{round(self._load_va * 0.95):05}", season_date),
-            Group("UMOY1", f"{_VOLTAGE:03}", season_date),
+            Group(
+                "SMAXSN",
+                f"{min(round(self._max_va_today), 99999):05}",
+                self._horodate(self._max_time),
+            ),
+            Group(
+                "CCASN",
+                f"{min(round(self._curve_point[1]), 99999):05}",
+                self._horodate(self._curve_point[0]),
+            ),
+            Group("UMOY1", f"{_VOLTAGE:03}", self._horodate(when.timestamp() // 600 * 600)),
             Group(
                 "STGE", f"{self._status_register(when, tariff, colour_today, colour_tomorrow):08X}"
             ),
@@ -260,6 +283,10 @@ class SimulatedMeter:
             Group("NJOURF+1", "00"),
             Group("PJOURF+1", " ".join(["00004001", "06004002", "22004001"] + ["NONUTILE"] * 8)),
         ]
+
+    @staticmethod
+    def _horodate(moment: float) -> str:
+        return format_horodate(datetime.fromtimestamp(moment, PARIS))
 
     def _status_register(self, when: datetime, tariff: int, today: str, tomorrow: str) -> int:
         """STGE (54E §6.2.3.14) for what the simulator models."""

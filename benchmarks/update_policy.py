@@ -1,0 +1,140 @@
+"""State writes and database growth of each update policy, in a real Home Assistant.
+
+Starts Home Assistant (bootstrap, recorder on SQLite) in a temporary configuration,
+adds the simulated meter (standard mode, Tempo, 6 kVA), stops its real-time source
+and feeds it one frame per second of a simulated clock, then counts the states
+written for the meter's entities and the growth of the database file.
+
+Run: scripts/run python benchmarks/update_policy.py [--hours 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+from types import MappingProxyType
+
+from homeassistant import bootstrap, runner
+from homeassistant.components.recorder import get_instance
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN, UPDATE_INTERVALS
+from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
+from custom_components.gestion_energie.tic import PARIS, TicMode
+
+INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
+START = datetime(2026, 1, 15, 17, 0, tzinfo=PARIS).timestamp()  # a winter evening peak
+
+
+def _database(config_dir: Path) -> int:
+    return sum(path.stat().st_size for path in config_dir.glob("home-assistant_v2.db*"))
+
+
+async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
+    """(state writes, database size once closed, frames) for one policy."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        config_dir = Path(tmp)
+        (config_dir / "custom_components").mkdir()
+        (config_dir / "custom_components" / DOMAIN).symlink_to(INTEGRATION)
+        (config_dir / "configuration.yaml").write_text("recorder:\n  commit_interval: 1\n")
+        hass = await bootstrap.async_setup_hass(
+            runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
+        )
+        if hass is None:
+            raise SystemExit("Home Assistant did not start")
+        await hass.async_start()
+        entry = _simulator_entry(interval_s)
+        await hass.config_entries.async_add(entry)
+        await hass.async_block_till_done()
+        coordinator = entry.runtime_data.coordinator
+        await entry.runtime_data.source.stop()
+        await _settle(hass)
+        writes = 0
+
+        @callback
+        def count(event: Event[EventStateChangedData]) -> None:
+            nonlocal writes
+            if event.data["entity_id"].split(".")[1].startswith("linky"):
+                writes += 1
+
+        hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+        meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
+        frames = int(hours * 3600)
+        for second in range(frames):
+            now = START + second
+            coordinator.clock = lambda now=now: now
+            coordinator.async_receive(meter.frame(now))
+            if second % 60 == 0:
+                await hass.async_block_till_done()
+        await _settle(hass)
+        await hass.async_stop()
+        return writes, _database(config_dir), frames
+
+
+async def _settle(hass: HomeAssistant) -> None:
+    await hass.async_block_till_done()
+    await get_instance(hass).async_block_till_done()
+
+
+def _simulator_entry(interval_s: int) -> ConfigEntry:
+    meter = SimulatedMeter()
+    return ConfigEntry(
+        data={
+            "source": "simulator",
+            "mode": "standard",
+            "contract": "tempo",
+            "subscribed_kva": "6",
+        },
+        discovery_keys=MappingProxyType({}),
+        domain=DOMAIN,
+        minor_version=1,
+        options={CONF_UPDATE_INTERVAL: interval_s},
+        source=SOURCE_USER,
+        subentries_data=None,
+        title=f"Linky {meter.address}",
+        unique_id=meter.address,
+        version=1,
+    )
+
+
+def main(hours: float) -> None:
+    """Measure every policy, each in a fresh process (Home Assistant starts once per process)."""
+    print(f"{hours:g} h of standard-mode frames, one per second\n")
+    print("| policy | state writes per hour | database growth per day |")
+    print("| --- | --- | --- |")
+    _writes, empty = _run(0, 0)  # the database of the same setup without frames
+    for interval in UPDATE_INTERVALS:
+        writes, size = _run(interval, hours)
+        name = "real time" if interval == 0 else f"{interval} s"
+        grown_mb = (size - empty) / hours * 24 / 1e6
+        print(f"| {name} | {writes / hours:,.0f} | {grown_mb:.1f} MB |")
+
+
+def _run(interval: int, hours: float) -> tuple[int, int]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--hours", str(hours), "--interval", str(interval)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    writes, size = map(int, result.stdout.split())
+    return writes, size
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--interval", type=int, help="measure one policy (internal)")
+    arguments = parser.parse_args()
+    if arguments.interval is None:
+        main(arguments.hours)
+    else:
+        writes, grown, _frames = asyncio.run(measure(arguments.interval, arguments.hours))
+        print(writes, grown)
