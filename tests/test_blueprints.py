@@ -1,0 +1,166 @@
+"""The shipped blueprints, loaded into a real Home Assistant and driven by the simulated meter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+import shutil
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
+
+BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints" / "automation" / "gestion_energie"
+PLUG = "switch.water_heater"
+
+
+@pytest.fixture(autouse=True)
+async def blueprints_and_plug(hass: HomeAssistant) -> None:
+    """The blueprints in the configuration, and a switch standing for a plug."""
+    target = Path(hass.config.path("blueprints", "automation", "gestion_energie"))
+    target.mkdir(parents=True, exist_ok=True)
+    for blueprint in BLUEPRINTS.glob("*.yaml"):
+        shutil.copy(blueprint, target)
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"water_heater_relay": {}}}
+    )
+    relay = "input_boolean.water_heater_relay"
+    assert await async_setup_component(
+        hass,
+        "template",
+        {
+            "template": [
+                {
+                    "switch": [
+                        {
+                            "name": "Water heater",
+                            "state": f"{{{{ is_state('{relay}', 'on') }}}}",
+                            "turn_on": {
+                                "action": "input_boolean.turn_on",
+                                "target": {"entity_id": relay},
+                            },
+                            "turn_off": {
+                                "action": "input_boolean.turn_off",
+                                "target": {"entity_id": relay},
+                            },
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def _use_blueprint(hass: HomeAssistant, path: str, inputs: dict[str, Any]) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {"automation": {"use_blueprint": {"path": f"gestion_energie/{path}", "input": inputs}}},
+    )
+    await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+# The schedule helper keeps a timer for its next slot.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_plug_follows_a_schedule_helper(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(datetime(2026, 11, 23, 6, 0, tzinfo=dt_util.get_default_time_zone()))  # Monday
+    assert await async_setup_component(
+        hass,
+        "schedule",
+        {
+            "schedule": {
+                "heater": {"name": "Heater", "monday": [{"from": "07:00:00", "to": "09:00:00"}]}
+            }
+        },
+    )
+    await _use_blueprint(
+        hass,
+        "follow_schedule.yaml",
+        {"schedule_entity": "schedule.heater", "switch_target": {"entity_id": PLUG}},
+    )
+    assert _state(hass, PLUG) == STATE_OFF
+    for hour, expected in ((7, STATE_ON), (9, STATE_OFF)):
+        freezer.move_to(datetime(2026, 11, 23, hour, 0, 1, tzinfo=dt_util.get_default_time_zone()))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        assert _state(hass, PLUG) == expected, hour
+
+
+def _frame(ltarf: str = "HEURE PLEINE", tempo_today: int = 1) -> bytes:
+    return encode_frame(
+        [
+            Group("ADSC", "042164123456"),
+            Group("SINSTS", "01000"),
+            Group("PREF", "06"),
+            Group("LTARF", f"{ltarf:<16}"),
+            Group("STGE", f"{tempo_today << 24 | 1 << 17:08X}"),
+        ],
+        TicMode.STANDARD,
+    )
+
+
+@pytest.fixture
+async def meter(hass: HomeAssistant, loaded_simulator: MockConfigEntry) -> MeterCoordinator:
+    await loaded_simulator.runtime_data.source.stop()
+    coordinator = loaded_simulator.runtime_data.coordinator
+    assert isinstance(coordinator, MeterCoordinator)
+    return coordinator
+
+
+async def test_plug_runs_during_off_peak_hours(
+    hass: HomeAssistant, meter: MeterCoordinator
+) -> None:
+    meter.async_receive(_frame("HEURE PLEINE"))
+    await hass.async_block_till_done()
+    await _use_blueprint(
+        hass,
+        "off_peak.yaml",
+        {
+            "tariff_period_entity": "sensor.linky_tariff_period",
+            "switch_target": {"entity_id": PLUG},
+        },
+    )
+    for ltarf, expected in (("HEURE CREUSE", STATE_ON), ("HEURE PLEINE", STATE_OFF)):
+        meter.async_receive(_frame(ltarf))
+        await hass.async_block_till_done()
+        assert _state(hass, PLUG) == expected, ltarf
+
+
+async def test_plug_kept_off_on_tempo_red_days(
+    hass: HomeAssistant, meter: MeterCoordinator
+) -> None:
+    meter.async_receive(_frame(tempo_today=1))  # blue
+    await hass.async_block_till_done()
+    await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
+    await _use_blueprint(
+        hass,
+        "tempo_red_days.yaml",
+        {"tempo_today_entity": "sensor.linky_tempo_colour_today", "switch_entities": [PLUG]},
+    )
+    meter.async_receive(_frame(tempo_today=3))  # red
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
+    # Someone turns it on during the red day: it goes back off.
+    await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
+    meter.async_receive(_frame(tempo_today=2))  # white: the red day is over
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_ON
