@@ -2,10 +2,11 @@
 
 Usage (from the checkout, pyteleinfo==0.4.0 installed in the same environment):
 
-    scripts/run python benchmarks/tic_decode.py [--hours 6] [--runs 5] [--seed 2026]
+    scripts/run python benchmarks/tic_decode.py [--hours 24] [--standard-hours 6] [--runs 5]
 
-The captures come from `tic_capture.py`: simulated meters sending a frame every 1-2 s for
-`--hours` each (values change as a real meter's: power, currents, indexes, periods, horodates),
+The captures come from `tic_capture.py` (seeded by `--seed`): simulated meters sending a frame
+every 1-2 s for `--hours` each (`--standard-hours` in standard mode, whose frames are four times
+longer); values change as a real meter's: power, currents, indexes, periods, horodates. They are
 followed by the real captures of ../shared/tic-samples. Each side (ours: the CLI; theirs:
 `tic_pyteleinfo.py`) runs as a fresh process doing the same job: read the raw file, cut it into
 frames, verify every group, print one JSON line per frame. Start-up (Python, imports) is
@@ -81,7 +82,10 @@ def _decode_times(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hours", type=float, default=6.0, help="hours of each simulated meter")
+    parser.add_argument("--hours", type=float, default=24.0, help="hours of each historic meter")
+    parser.add_argument(
+        "--standard-hours", type=float, default=6.0, help="hours of each standard meter"
+    )
     parser.add_argument("--seed", type=int, default=2026, help="seed of the frame intervals")
     parser.add_argument("--runs", type=int, default=5, help="runs of each, the best is kept")
     args = parser.parse_args()
@@ -90,7 +94,8 @@ def main() -> None:
         empty.write_bytes(b"")
         for mode in TicMode:
             path = Path(scratch) / f"{mode.value}.bin"
-            path.write_bytes(capture(mode, args.hours, args.seed))
+            hours = args.hours if mode is TicMode.HISTORIC else args.standard_hours
+            path.write_bytes(capture(mode, hours, args.seed))
             mine = _frames(OURS, path)
             other = _frames(THEIRS, path)
             groups = sum(len(frame["groups"]) for frame in mine)
