@@ -30,7 +30,7 @@ MAX_FRAME_BYTES = 8192
 _STRIP_PARITY = bytes(b & 0x7F for b in range(256))
 _FRAME_CONTROL = re.compile(b"[\x02\x03\x04]")
 _HISTORIC, _STANDARD = TicMode.HISTORIC, TicMode.STANDARD
-_VERDICTS_KEPT = 512  # about 8 frames of the longest kind: bounded memory, high hit rate
+_VERDICTS_KEPT = 512  # in two generations: bounded memory, high hit rate
 
 
 class Group(NamedTuple):
@@ -169,6 +169,42 @@ def _valid_horodate(raw: str, pattern: re.Pattern[str] | None) -> bool:
 
 _LONG_MONTHS = frozenset({1, 3, 5, 7, 8, 10, 12})
 
+# The verdict on one group (LF + body): (mode, label, group) if valid, (None, reason, None) if not.
+type _Verdict = tuple[TicMode, str, Group] | tuple[None, str, None]
+
+
+class _Verdicts(dict[bytes, _Verdict]):
+    """Verdicts on the exact bytes of recent groups, computed on first sight; bounded.
+
+    Most groups come back identical frame after frame (address, contract, most indexes): they
+    are verified once. A dict with `__missing__` lets a whole frame be looked up at C speed
+    (`map(verdicts.__getitem__, chunks)`), verifying only the groups not seen lately.
+
+    Two generations of at most `_VERDICTS_KEPT / 2` entries: when this one is full it becomes
+    the older one, and a group still in use is brought back from there rather than verified
+    again, so the groups that never change stay known for good.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._older: dict[bytes, _Verdict] = {}
+
+    def __missing__(self, chunk: bytes) -> _Verdict:
+        verdict = self._older.get(chunk) or _verdict(chunk)
+        if len(self) >= _VERDICTS_KEPT // 2:
+            self._older = dict(self)
+            self.clear()
+        self[chunk] = verdict
+        return verdict
+
+
+def _verdict(chunk: bytes) -> _Verdict:
+    try:
+        mode, group = _parse(chunk)
+    except _Rejected as rejected:
+        return (None, rejected.counter, None)
+    return (mode, group.label, group)
+
 
 class TicDecoder:
     """Turn a byte stream, in any chunking, into verified frames.
@@ -191,9 +227,7 @@ class TicDecoder:
         self._in_frame = False
         self._buffer = bytearray()
         self._stats = DecoderStats()
-        # Most groups come back identical frame after frame (address, contract, most indexes):
-        # remember the verdict on the exact bytes instead of verifying them again.
-        self._verdicts: dict[bytes, tuple[TicMode, Group] | str] = {}
+        self._verdicts = _Verdicts()
 
     @property
     def stats(self) -> DecoderStats:
@@ -223,14 +257,16 @@ class TicDecoder:
                 self._abort()
                 pos = stop  # the rest up to the next control byte is garbage
                 continue
-            self._buffer += data[pos:stop]
             if control is None:
+                self._buffer += data[pos:stop]
                 break
-            pos = stop + 1
             byte = data[stop]
             if byte == ETX:
                 self._in_frame = False
-                frame = self._build(self._buffer)
+                # Most frames lie within one chunk: no copy into the buffer then.
+                body = bytes(self._buffer + data[pos:stop]) if self._buffer else data[pos:stop]
+                self._buffer.clear()
+                frame = self._build(body)
                 if frame is not None:
                     frames.append(frame)
             elif byte == STX:
@@ -238,6 +274,7 @@ class TicDecoder:
                 self._buffer.clear()
             else:  # EOT
                 self._abort()
+            pos = stop + 1
         return frames
 
     def _abort(self) -> None:
@@ -245,32 +282,35 @@ class TicDecoder:
         self._in_frame = False
         self._buffer.clear()
 
-    def _build(self, body: bytes | bytearray) -> Frame | None:
+    def _build(self, body: bytes) -> Frame | None:
+        chunks = body.split(b"\r")
+        # After the last CR only an empty remainder is legitimate (CR ETX).
+        invalid = 1 if chunks.pop() else 0
+        self._stats.bad_format += invalid
+        verdicts = list(map(self._verdicts.__getitem__, chunks))
+        if verdicts:
+            # The usual frame: every group valid, of one mode, each label once. Decided with
+            # a few calls that each run over the whole frame in C.
+            modes, labels, groups = zip(*verdicts, strict=True)
+            mode = modes[0]
+            if mode is not None and modes.count(mode) == len(modes):
+                by_label = dict(zip(labels, groups, strict=True))
+                if len(by_label) == len(groups):
+                    return self._frame(mode, by_label, invalid)
+        return self._build_one_by_one(verdicts, invalid)
+
+    def _build_one_by_one(self, verdicts: list[_Verdict], invalid: int) -> Frame | None:
+        """Any frame: invalid groups, groups of both modes, labels more than once."""
         stats = self._stats
         valid: list[Group] = []
         mode: TicMode | None = None
-        invalid = 0
-        chunks = bytes(body).split(b"\r")
-        # After the last CR only an empty remainder is legitimate (CR ETX).
-        if chunks.pop():
-            invalid += 1
-            stats.bad_format += 1
-        verdicts = self._verdicts
-        for chunk in chunks:
-            verdict = verdicts.get(chunk)
-            if verdict is None:
-                try:
-                    verdict = _parse(chunk)
-                except _Rejected as rejected:
-                    verdict = rejected.counter
-                if len(verdicts) >= _VERDICTS_KEPT:
-                    verdicts.clear()
-                verdicts[chunk] = verdict
-            if isinstance(verdict, str):
+        for verdict in verdicts:
+            if verdict[0] is None:
                 invalid += 1
-                setattr(stats, verdict, getattr(stats, verdict) + 1)
+                reason = verdict[1]
+                setattr(stats, reason, getattr(stats, reason) + 1)
                 continue
-            group_mode, group = verdict
+            group_mode, _, group = verdict
             if mode is None:
                 mode = group_mode
             elif group_mode is not mode:
@@ -281,16 +321,17 @@ class TicDecoder:
         if mode is None:
             stats.empty_frames += 1
             return None
-        groups = {group.label: group for group in valid}
-        if len(groups) != len(valid):  # a label came more than once: rare, take the slow path
-            groups, conflicting = _without_conflicts(valid)
-            invalid += conflicting
-            stats.conflicting += conflicting
-            if not groups:
-                stats.empty_frames += 1
-                return None
-        stats.groups_ok += len(groups)
-        stats.frames += 1
+        groups, conflicting = _without_conflicts(valid)
+        invalid += conflicting
+        stats.conflicting += conflicting
+        if not groups:
+            stats.empty_frames += 1
+            return None
+        return self._frame(mode, groups, invalid)
+
+    def _frame(self, mode: TicMode, groups: dict[str, Group], invalid: int) -> Frame:
+        self._stats.groups_ok += len(groups)
+        self._stats.frames += 1
         return Frame(mode, groups, invalid)
 
 
