@@ -8,6 +8,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
+from .display import MeterDisplayView
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
 from .services import async_setup_services
 from .sources_setup import create_source
@@ -17,8 +18,9 @@ PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services."""
+    """Register the integration's services and the remote-display endpoint."""
     async_setup_services(hass)
+    hass.http.register_view(MeterDisplayView())
     return True
 
 
