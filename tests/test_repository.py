@@ -150,8 +150,10 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
     assert set(config["step"]["user"]["menu_options"]) >= {"simulator"}
     for error in ("no_signal", "checksum_errors", "unknown"):
         assert config["error"][error]
+    subentries = translations["config_subentries"]
+    aborts = [config["abort"], *(flow["abort"] for flow in subentries.values())]
     for reason in _string_constants("reason") | {"already_configured", "reconfigure_successful"}:
-        assert config["abort"][reason]
+        assert any(abort.get(reason) for abort in aborts), reason
     for key in _string_constants("translation_key"):
         sections = ("exceptions", "issues", "selector")
         platforms = translations["entity"].values()
@@ -159,6 +161,28 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
             key in platform for platform in platforms
         ), key
     assert translations["options"]["step"]["init"]["data"]
+
+
+def test_every_subentry_flow_is_translated(translations: dict[str, Any]) -> None:
+    from custom_components.gestion_energie.config_flow import (  # noqa: PLC0415
+        GestionEnergieConfigFlow,
+    )
+
+    types = GestionEnergieConfigFlow.async_get_supported_subentry_types(None)  # type: ignore[arg-type]
+    assert set(translations["config_subentries"]) == set(types)
+    for subentry_type, flow in types.items():
+        texts = translations["config_subentries"][subentry_type]
+        assert texts["entry_type"]
+        assert texts["initiate_flow"]["user"]
+        steps = {name.removeprefix("async_step_") for name in dir(flow)} & set(texts["step"])
+        for name in ("user", "reconfigure"):
+            assert name in steps
+        for name, step in texts["step"].items():
+            assert step["title"], name
+            assert hasattr(flow, f"async_step_{name}"), name
+        assert set(texts["step"]["user"]["menu_options"]) <= steps
+        for error in ("cannot_connect", "invalid_auth", "not_a_plug", "unknown"):
+            assert texts["error"][error]
 
 
 def test_every_service_is_described(translations: dict[str, Any]) -> None:

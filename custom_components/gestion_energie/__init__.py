@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -10,11 +13,12 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .display import MeterDisplayView
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
+from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
 from .sources_setup import create_source
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -29,10 +33,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     coordinator = MeterCoordinator(hass, entry)
     source, simulator = create_source(hass, dict(entry.data), coordinator.async_receive)
     entry.runtime_data = RuntimeData(coordinator=coordinator, source=source, simulator=simulator)
+    await async_setup_plugs(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await source.start()
     coordinator.async_start_watchdog()
+    settings = _settings(entry)
+
+    async def reload_when_settings_change(hass: HomeAssistant, entry: ConfigEntry) -> None:
+        # A new source, or a plug added, changed or removed (plugs are subentries),
+        # rebuilds the entry; options (the update policy) apply without a reload.
+        if _settings(entry) != settings:
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(entry.add_update_listener(reload_when_settings_change))
     return True
+
+
+def _settings(entry: ConfigEntry) -> tuple[dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]:
+    """What a reload applies: the source's settings and the plugs."""
+    subentries = {
+        subentry.subentry_id: (subentry.title, dict(subentry.data))
+        for subentry in entry.subentries.values()
+    }
+    return dict(entry.data), subentries
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, override
 
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
     OptionsFlow,
 )
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
 from .const import (
     CONF_CONTRACT,
+    CONF_DEVICE_ID,
     CONF_MODE,
     CONF_SOURCE,
     CONF_STALE_AFTER,
@@ -34,13 +44,22 @@ from .const import (
     LOGGER,
     PROBE_TIMEOUT,
     SOURCE_SIMULATOR,
+    SUBENTRY_PLUG,
     UPDATE_INTERVALS,
 )
 from .meter.probe import CorruptSignalError, NoSignalError, ProbeResult, probe_meter
+from .plug_flow import (
+    PlugSubentryFlow,
+    async_probe_plug,
+    configured_plug,
+    plug_error,
+)
+from .plugs import ZEROCONF_TYPE, PlugType, parse_announcement
 from .simulators.meter import Contract
 from .sources_setup import create_source
 from .tic import TicMode
 
+CONF_METER = "meter"  # the discovery form: which meter's entry the plug joins
 SUBSCRIBED_KVA = ("3", "6", "9", "12", "15", "18", "24", "30", "36")
 
 
@@ -71,12 +90,118 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Nothing discovered yet."""
+        self._plug: dict[str, Any] = {}  # a discovered plug's address
+        self._token_required = False
+        self._model: str | None = None
+
     @staticmethod
     @callback
     @override
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """The update policy."""
         return GestionEnergieOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """A meter's entry holds its home's plugs."""
+        return {SUBENTRY_PLUG: PlugSubentryFlow}
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """An object of the project's API announced itself: offer to add it to a meter.
+
+        Home Assistant starts only config flows from discovery (a subentry flow can only
+        be started by the user), so this flow adds the plug as a subentry of the meter's
+        entry itself, then ends with an abort that says so.
+        """
+        announcement = parse_announcement(discovery_info.properties)
+        if announcement is None:
+            return self.async_abort(reason="not_a_plug")
+        await self.async_set_unique_id(announcement.device_id)
+        address = {CONF_HOST: discovery_info.host, CONF_PORT: discovery_info.port or 80}
+        if (found := configured_plug(self.hass, announcement.device_id)) is not None:
+            entry, subentry = found
+            if {key: subentry.data.get(key) for key in address} != address:
+                # The plug moved (a new DHCP lease): follow it; the entry reloads.
+                self.hass.config_entries.async_update_subentry(
+                    entry, subentry, data={**subentry.data, **address}
+                )
+            return self.async_abort(reason="plug_already_configured")
+        if not self._async_current_entries():
+            return self.async_abort(reason="no_meter")
+        self._plug = address
+        self._token_required = announcement.token_required
+        self._model = announcement.model
+        name = discovery_info.name.removesuffix(f".{ZEROCONF_TYPE}")
+        self.context["title_placeholders"] = {"name": name}
+        self._plug[CONF_NAME] = name
+        return await self.async_step_zeroconf_confirm()
+
+    async def async_step_zeroconf_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the discovered plug, give its token if it wants one, choose the meter."""
+        meters = self._async_current_entries()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            meter = (
+                self.hass.config_entries.async_get_entry(user_input.pop(CONF_METER, ""))
+                or meters[0]
+            )
+            form = {CONF_HOST: self._plug[CONF_HOST], CONF_PORT: self._plug[CONF_PORT]}
+            form.update(user_input)
+            try:
+                title, data = await async_probe_plug(self.hass, PlugType.GESTION_ENERGIE, form)
+            except Exception as err:  # every error becomes the form's
+                errors["base"] = plug_error(err)
+            else:
+                if configured_plug(self.hass, data[CONF_DEVICE_ID]) is not None:
+                    return self.async_abort(reason="plug_already_configured")
+                self.hass.config_entries.async_add_subentry(
+                    meter,
+                    ConfigSubentry(
+                        data=MappingProxyType(data),
+                        subentry_type=SUBENTRY_PLUG,
+                        title=title,
+                        unique_id=data[CONF_DEVICE_ID],
+                    ),
+                )
+                return self.async_abort(
+                    reason="plug_added",
+                    description_placeholders={"plug": title, "meter": meter.title},
+                )
+        fields: dict[Any, Any] = {probatio.Optional(CONF_NAME): str}
+        if self._token_required:
+            fields[probatio.Required(CONF_TOKEN)] = TextSelector(
+                TextSelectorConfig(type=TextSelectorType.PASSWORD)
+            )
+        if len(meters) > 1:
+            fields[probatio.Required(CONF_METER, default=meters[0].entry_id)] = SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        SelectOptionDict(value=entry.entry_id, label=entry.title)
+                        for entry in meters
+                    ],
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            )
+        return self.async_show_form(
+            step_id="zeroconf_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(fields), user_input or self._plug
+            ),
+            description_placeholders={
+                "name": self._plug[CONF_NAME],
+                "host": f"{self._plug[CONF_HOST]}:{self._plug[CONF_PORT]}",
+                "model": self._model or "?",
+            },
+            errors=errors,
+        )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose how the meter's data reaches Home Assistant."""
@@ -126,7 +251,8 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 await self.async_set_unique_id(result.address, raise_on_progress=False)
                 if entry is not None:
                     self._abort_if_unique_id_mismatch(reason="different_meter")
-                    return self.async_update_reload_and_abort(entry, data_updates=data)
+                    # The entry's update listener reloads it when the settings changed.
+                    return self.async_update_and_abort(entry, data_updates=data)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
                     title=f"Linky {result.address}",

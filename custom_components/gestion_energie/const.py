@@ -32,3 +32,20 @@ DEFAULT_STALE_AFTER: Final = 60  # seconds without a valid frame before unavaila
 # How long the config flow listens for frames: historic mode at 1200 baud sends
 # a full frame every 1.5 to 2 s, so several frames fit.
 PROBE_TIMEOUT: Final = timedelta(seconds=12)
+
+# Plugs: each one is a config subentry of the meter's entry.
+SUBENTRY_PLUG: Final = "plug"
+CONF_PLUG_TYPE: Final = "plug_type"
+CONF_DEVICE_ID: Final = "device_id"
+CONF_MODEL: Final = "model"
+CONF_MANUFACTURER: Final = "manufacturer"
+CONF_FIRMWARE: Final = "firmware"
+CONF_SOCKETS: Final = "sockets"  # how many sockets the plug has
+# Which readings (current, power, energy) the plug gives per socket, and which only
+# for the whole device; found when the plug is configured, so that its entities exist
+# even while it does not answer.
+CONF_SOCKET_READINGS: Final = "socket_readings"
+CONF_DEVICE_READINGS: Final = "device_readings"
+PLUG_SCAN_INTERVAL: Final = timedelta(seconds=5)  # fit for load shedding
+PLUG_TIMEOUT: Final = 4.0  # seconds per request, below the scan interval
+NOMINAL_VOLTAGE: Final = 230.0  # what the meter's apparent power assumes of a plug's current

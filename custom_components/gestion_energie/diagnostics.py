@@ -6,12 +6,18 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .coordinator import GestionEnergieConfigEntry
+from .plugs import PlugState
 
-# The meter address (ADCO/ADSC), the delivery point (PRM) and every serial number.
-TO_REDACT = {"ADCO", "ADSC", "PRM", "address", "unique_id", "title", "serial_number"}
+# The meter address (ADCO/ADSC), the delivery point (PRM), every serial number, and
+# the plugs' credentials.
+TO_REDACT = {
+    "ADCO", "ADSC", "PRM", "address", "unique_id", "title", "serial_number",
+    CONF_TOKEN, CONF_USERNAME, CONF_PASSWORD,
+}  # fmt: skip
 
 
 async def async_get_config_entry_diagnostics(
@@ -43,6 +49,22 @@ async def async_get_config_entry_diagnostics(
                 "seconds_to_cutoff": data.seconds_to_cutoff,
                 "overload": data.overload,
             },
+            "plugs": [
+                {
+                    "title": plug.subentry.title,
+                    "unique_id": plug.subentry.unique_id,
+                    "data": dict(plug.subentry.data),
+                    "last_update_success": plug.last_update_success,
+                    "last_exception": repr(plug.last_exception) if plug.last_exception else None,
+                    "state": _state(plug.data),
+                }
+                for plug in entry.runtime_data.plugs.values()
+            ],
         },
         TO_REDACT,
     )
+
+
+def _state(state: PlugState | None) -> dict[str, Any] | None:
+    """A plug's last readings; None before its first answer."""
+    return None if state is None else asdict(state)
