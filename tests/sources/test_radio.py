@@ -24,6 +24,7 @@ from custom_components.gestion_energie.sources import Backoff, SourceSilentError
 from custom_components.gestion_energie.sources.radio import (
     RadioSource,
     _Pyrf24Chip,
+    gpiod_irq,
     probe_radio,
     pyrf24_chip,
 )
@@ -305,6 +306,12 @@ def test_pyrf24_adapter_converts_codes() -> None:
     chip.setPALevel(3)
     assert not chip.begin()
     assert calls == [("rate", "rate2"), ("pa", "pa3")]
+
+
+def test_an_irq_pin_selects_gpiod() -> None:
+    source = RadioSource(lambda _: None, RadioConfig(irq_pin=24))
+    assert source._irq_factory is gpiod_irq
+    assert source.seconds_since_data is None
 
 
 def test_real_pyrf24_chip_object() -> None:
