@@ -1,9 +1,11 @@
-"""Give scripts/develop's Home Assistant a simulated meter from the first run.
+"""Give scripts/develop's Home Assistant a simulated meter and plugs from the first run.
 
 Writes the config entry of the built-in simulated Linky into the configuration's
-storage when the configuration has no config entries yet (a fresh checkout). The
-record is built by Home Assistant's own ConfigEntry class, so its format is the
-installed version's. Run: scripts/run python tools/develop_seed.py config
+storage when the configuration has no config entries yet (a fresh checkout), with
+the plug simulator's default house as plug subentries (127.0.0.1, ports 8180 and
+next, as scripts/develop starts it). The record is built by Home Assistant's own
+ConfigEntry class, so its format is the installed version's.
+Run: scripts/run python tools/develop_seed.py config
 """
 
 from __future__ import annotations
@@ -12,24 +14,73 @@ import json
 from pathlib import Path
 import sys
 from types import MappingProxyType
+from typing import Any
 
-from custom_components.gestion_energie.const import (
-    CONF_CONTRACT,
-    CONF_MODE,
-    CONF_SOURCE,
-    CONF_SUBSCRIBED_KVA,
-    DOMAIN,
-    SOURCE_SIMULATOR,
-)
-from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 from homeassistant.config_entries import (
     SOURCE_USER,
     STORAGE_KEY,
     STORAGE_VERSION,
     STORAGE_VERSION_MINOR,
     ConfigEntry,
+    ConfigSubentryData,
 )
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.json import json_bytes
+
+from custom_components.gestion_energie.const import (
+    CONF_CONTRACT,
+    CONF_DEVICE_ID,
+    CONF_DEVICE_READINGS,
+    CONF_FIRMWARE,
+    CONF_MANUFACTURER,
+    CONF_MODE,
+    CONF_MODEL,
+    CONF_PLUG_TYPE,
+    CONF_SOCKET_READINGS,
+    CONF_SOCKETS,
+    CONF_SOURCE,
+    CONF_SUBSCRIBED_KVA,
+    DOMAIN,
+    SOURCE_SIMULATOR,
+    SUBENTRY_PLUG,
+)
+from custom_components.gestion_energie.plug_coordinator import Reading
+from custom_components.gestion_energie.plugs import PlugType
+from custom_components.gestion_energie.simulators import plugs
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
+
+PLUG_PORT = 8180  # scripts/develop starts the plug simulator's default house there
+
+
+def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
+    """The default house of the plug simulator, as the plug flow would have added it.
+
+    A fresh simulator process numbers its plugs' ids from 1 in this same order, so the
+    ids match what the plugs report.
+    """
+    subentries: list[ConfigSubentryData] = []
+    for number, plug in enumerate(plugs.parse_args([]).plugs):
+        readings = [reading.value for reading in Reading]
+        metering = plug.metering
+        tasmota = plug.kind is PlugType.TASMOTA
+        data: dict[str, Any] = {
+            CONF_PLUG_TYPE: plug.kind.value,
+            CONF_HOST: plugs.LOOPBACK,
+            CONF_PORT: first_port + number,
+            CONF_DEVICE_ID: plug.device_id,
+            CONF_MODEL: "Tasmota module 0" if tasmota else plug.model,
+            CONF_MANUFACTURER: None if tasmota else "Gestion Énergie",
+            CONF_FIRMWARE: plug.firmware,
+            CONF_SOCKETS: len(plug.sockets),
+            CONF_SOCKET_READINGS: readings if metering is plugs.Metering.SOCKET else [],
+            CONF_DEVICE_READINGS: readings if metering is plugs.Metering.DEVICE else [],
+        }
+        subentries.append(
+            ConfigSubentryData(
+                data=data, subentry_type=SUBENTRY_PLUG, title=plug.name, unique_id=plug.device_id
+            )
+        )
+    return subentries
 
 
 def seed(config_dir: Path) -> bool:
@@ -50,7 +101,7 @@ def seed(config_dir: Path) -> bool:
         minor_version=1,
         options={},
         source=SOURCE_USER,
-        subentries_data=None,
+        subentries_data=plug_subentries(),
         title=f"Linky {address}",
         unique_id=address,
         version=1,
@@ -68,4 +119,4 @@ def seed(config_dir: Path) -> bool:
 
 if __name__ == "__main__":
     if seed(Path(sys.argv[1])):
-        print("Added the simulated Linky meter to the development configuration.")  # noqa: T201
+        print("Added the simulated Linky meter and its plugs to the configuration.")  # noqa: T201
