@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.gestion_energie.sources import Backoff, SourceSilentError
-from custom_components.gestion_energie.sources.detect import tic_judge
+from custom_components.gestion_energie.sources.detect import NoTicSignalError, tic_judge
 from custom_components.gestion_energie.sources.serialport import (
-    NoTicSignalError,
     SerialSource,
     detect_speed,
+    probe_serial,
     stable_port,
 )
 
@@ -183,6 +183,18 @@ async def test_no_tic_signal(pty: Pty, meter: list[int]) -> None:
         assert "1200 or 9600" in str(source.status.last_error)
     finally:
         await source.stop()
+
+
+async def test_probe_for_the_config_flow(pty: Pty, meter: list[int], tmp_path: Path) -> None:
+    meter.append(9600)
+    speed, sample = await probe_serial(str(pty.link), window=0.3)
+    assert speed == 9600
+    assert decode(sample)
+    meter[0] = 300
+    with pytest.raises(NoTicSignalError):
+        await probe_serial(str(pty.link), 1200, window=0.2)
+    with pytest.raises(FileNotFoundError):
+        await probe_serial(str(tmp_path / "ttyUSB9"))
 
 
 async def test_detect_speed_decision() -> None:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from custom_components.gestion_energie.sources import Backoff, SourceSilentError, SourceStatus
-from custom_components.gestion_energie.sources.tcp import TcpSource
+from custom_components.gestion_energie.sources.detect import NoTicSignalError
+from custom_components.gestion_energie.sources.tcp import TcpSource, probe_tcp
 
 from .frames import decode, historic_frame, up, wait_for
 
@@ -151,3 +152,19 @@ async def test_stop_while_connecting_does_not_hang() -> None:
     with contextlib.suppress(Exception):
         await source.stop()
     assert not up(source)
+
+
+async def test_probe_for_the_config_flow(bridge: Bridge) -> None:
+    async def feed() -> None:
+        await wait_for(lambda: bridge.clients)
+        await bridge.feed(historic_frame(9))
+
+    task = asyncio.create_task(feed())
+    assert decode(await probe_tcp("127.0.0.1", bridge.port, window=2)) == [9]
+    await task
+    with pytest.raises(NoTicSignalError):
+        await probe_tcp("127.0.0.1", bridge.port, window=0.1)
+    port = bridge.port
+    await bridge.close()
+    with pytest.raises(ConnectionRefusedError):
+        await probe_tcp("127.0.0.1", port)

@@ -24,6 +24,7 @@ class SourceStatus:
     """Where a source stands; a copy is handed out, never the live object."""
 
     connected: bool = False
+    """Data is flowing (bytes, or for the radio, packets with heartbeats)."""
     last_data: datetime | None = None
     """Wall-clock time (UTC) of the last bytes received."""
     bytes_received: int = 0
@@ -35,8 +36,6 @@ class SourceStatus:
     """Failed attempts: could not open, or lost before any data."""
     last_error: Exception | None = None
     """Why the link is down (a typed exception the config flow and repairs translate)."""
-    extra: dict[str, object] = field(default_factory=dict)
-    """Source-specific details, e.g. the radio link counters and the last heartbeat."""
 
 
 @dataclass(slots=True)
@@ -93,7 +92,7 @@ class MeterSource(ABC):
     @property
     def status(self) -> SourceStatus:
         """A snapshot of the status."""
-        return replace(self._status, extra=dict(self._status.extra))
+        return replace(self._status)
 
     @property
     def seconds_since_data(self) -> float | None:

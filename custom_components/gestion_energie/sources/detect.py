@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
 
 from ..tic import TicDecoder
 
 SPEEDS = (1200, 9600)
 """Historic mode, standard mode."""
 
+DETECT_WINDOW = 6.0
+"""Long enough for two historic frames at 1200 baud (about 2.5 s each)."""
+
 Judge = Callable[[bytes], bool]
 """Fed the bytes read at one speed, chunk by chunk; True once they are a TIC stream."""
+
+
+class NoTicSignalError(ConnectionError):
+    """The link opened but no valid TIC frame came (at any speed tried)."""
 
 
 def tic_judge() -> Judge:
@@ -28,3 +37,23 @@ def tic_judge() -> Judge:
         )
 
     return judge
+
+
+async def listen(
+    read: Callable[[], Awaitable[bytes]],
+    *,
+    window: float = DETECT_WINDOW,
+    judge_factory: Callable[[], Judge] = tic_judge,
+) -> bytes | None:
+    """Read for up to `window` seconds; the bytes read once the judge accepts them, or None."""
+    judge, sample = judge_factory(), bytearray()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(window):
+            while True:
+                chunk = await read()
+                if not chunk:
+                    raise EOFError("closed while listening for a TIC signal")
+                sample += chunk
+                if judge(chunk):
+                    return bytes(sample)
+    return None

@@ -11,16 +11,17 @@ from typing import Any, cast
 
 import serialx
 
-from .base import Backoff, DataCallback, SourceSilentError, StatusCallback, StreamSource
-from .detect import SPEEDS, Judge, tic_judge
+from .base import (
+    CLOSE_TIMEOUT,
+    Backoff,
+    DataCallback,
+    SourceSilentError,
+    StatusCallback,
+    StreamSource,
+)
+from .detect import DETECT_WINDOW, SPEEDS, Judge, NoTicSignalError, listen, tic_judge
 
 BY_ID = Path("/dev/serial/by-id")
-DETECT_WINDOW = 6.0
-"""Long enough for two historic frames at 1200 baud (about 2.5 s each)."""
-
-
-class NoTicSignalError(ConnectionError):
-    """The port opened but no valid TIC frame came at any speed tried."""
 
 
 async def detect_speed(
@@ -39,17 +40,56 @@ async def detect_speed(
     for n, speed in enumerate(speeds):
         if n:
             await set_speed(speed)
-        judge, sample = judge_factory(), bytearray()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(window):
-                while True:
-                    chunk = await read()
-                    if not chunk:
-                        raise EOFError("port closed during detection")
-                    sample += chunk
-                    if judge(chunk):
-                        return speed, bytes(sample)
+        sample = await listen(read, window=window, judge_factory=judge_factory)
+        if sample is not None:
+            return speed, sample
     return None
+
+
+async def open_tic_port(
+    port: str, baudrate: int
+) -> tuple[asyncio.StreamReader, serialx.SerialStreamWriter[Any]]:
+    """Open a TIC line: 7 data bits, even parity, 1 stop bit."""
+    return await serialx.open_serial_connection(
+        port,
+        baudrate=baudrate,
+        parity=serialx.Parity.EVEN,
+        stopbits=serialx.StopBits.ONE,
+        byte_size=7,
+    )
+
+
+async def probe_serial(
+    port: str,
+    baudrate: int | None = None,
+    *,
+    window: float = DETECT_WINDOW,
+    judge_factory: Callable[[], Judge] = tic_judge,
+) -> tuple[int, bytes]:
+    """Check a port for a TIC signal, for the config flow: the speed and the bytes read.
+
+    Tries `baudrate`, or both speeds. Raises OSError (missing, busy: see its errno) or
+    NoTicSignalError. Decode the bytes to tell the mode, the meter's address and whether
+    only checksum errors came.
+    """
+    speeds = [baudrate] if baudrate else list(SPEEDS)
+    reader, writer = await open_tic_port(port, speeds[0])
+    try:
+        found = await detect_speed(
+            lambda: reader.read(4096),
+            lambda speed: writer.transport.reconfigure_port(baudrate=speed),
+            speeds,
+            window=window,
+            judge_factory=judge_factory,
+        )
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await writer.wait_closed()
+    if found is None:
+        raise NoTicSignalError(f"no TIC frame at {' or '.join(map(str, speeds))} baud")
+    return found
 
 
 def stable_port(port: str, by_id: Path = BY_ID) -> str:
@@ -112,13 +152,7 @@ class SerialSource(StreamSource):
         await super().start()
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        return await serialx.open_serial_connection(
-            self.port,
-            baudrate=self._speeds()[0],
-            parity=serialx.Parity.EVEN,
-            stopbits=serialx.StopBits.ONE,
-            byte_size=7,
-        )
+        return await open_tic_port(self.port, self._speeds()[0])
 
     def _speeds(self) -> list[int]:
         """The speeds to try, the last one that worked first."""

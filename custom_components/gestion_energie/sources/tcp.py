@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
-from .base import Backoff, DataCallback, StatusCallback, StreamSource
+from .base import CLOSE_TIMEOUT, Backoff, DataCallback, StatusCallback, StreamSource
+from .detect import DETECT_WINDOW, NoTicSignalError, listen
 
 CONNECT_TIMEOUT = 10.0
 
@@ -33,3 +35,22 @@ class TcpSource(StreamSource):
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         async with asyncio.timeout(CONNECT_TIMEOUT):
             return await asyncio.open_connection(self.host, self.port)
+
+
+async def probe_tcp(host: str, port: int, *, window: float = DETECT_WINDOW) -> bytes:
+    """Check a bridge for a TIC signal, for the config flow: the bytes read.
+
+    Raises OSError (refused, unreachable, timeout) or NoTicSignalError.
+    """
+    async with asyncio.timeout(CONNECT_TIMEOUT):
+        reader, writer = await asyncio.open_connection(host, port)
+    try:
+        sample = await listen(lambda: reader.read(4096), window=window)
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await writer.wait_closed()
+    if sample is None:
+        raise NoTicSignalError(f"no TIC frame from {host}:{port}")
+    return sample
