@@ -168,3 +168,26 @@ async def test_probe_for_the_config_flow(bridge: Bridge) -> None:
     await bridge.close()
     with pytest.raises(ConnectionRefusedError):
         await probe_tcp("127.0.0.1", port)
+
+
+async def test_a_failing_consumer_does_not_break_the_link(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[bytes] = []
+
+    def on_data(data: bytes) -> None:
+        calls.append(data)
+        raise ValueError("decoder bug")
+
+    source = TcpSource(on_data, "127.0.0.1", bridge.port, backoff=FAST)
+    await source.start()
+    try:
+        await wait_for(lambda: bridge.clients)
+        await bridge.feed(b"one")
+        await wait_for(lambda: calls)
+        await bridge.feed(b"two")
+        await wait_for(lambda: len(calls) == 2)
+        assert bridge.connections == 1
+        assert "decoder bug" in caplog.text
+    finally:
+        await source.stop()

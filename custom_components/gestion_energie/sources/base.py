@@ -117,7 +117,11 @@ class MeterSource(ABC):
         if not self._status.connected:
             self._link_up()
         self.backoff.reset()
-        self._on_data(data)
+        try:
+            self._on_data(data)
+        except Exception:
+            # The consumer's fault, not the link's: keep reading.
+            _LOGGER.exception("%s: error handling received data", self.name)
 
     def _link_up(self) -> None:
         status = self._status
