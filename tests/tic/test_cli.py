@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
-from custom_components.gestion_energie.tic.__main__ import main
+from custom_components.gestion_energie.tic import Frame, Group, TicMode, encode_frame
+from custom_components.gestion_energie.tic.__main__ import frame_json, main
 
 from .samples import SAMPLES
 
@@ -76,3 +76,21 @@ def test_garbage_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     capture.write_bytes(b"\x00\xff no frame here")
     assert main(["decode", str(capture)]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_frame_json_is_json_dumps() -> None:
+    """The line joined from cached fragments is exactly `json.dumps` of the frame."""
+    groups = {
+        "MSG1": Group("MSG1", 'A "quoted" \\ back-slashed message     '),
+        "DATE": Group("DATE", "", "E250307134349"),
+        "SINSTS": Group("SINSTS", "01234"),
+    }
+    frame = Frame(TicMode.STANDARD, groups, 2)
+    expected = {
+        "mode": "standard",
+        "groups": {label: group.data for label, group in groups.items()},
+        "horodates": {"DATE": "E250307134349"},
+        "invalid_groups": 2,
+    }
+    for _ in range(2):  # rendered, then from the cache
+        assert frame_json(frame) == json.dumps(expected)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from .catalogue import CATALOGUE, TicMode
 
@@ -28,7 +28,6 @@ STX, ETX, EOT, LF, CR, HT, SP = 0x02, 0x03, 0x04, 0x0A, 0x0D, 0x09, 0x20
 MAX_FRAME_BYTES = 8192
 # A port opened 8N1 on a 7E1 line leaves the parity in bit 7: drop it.
 _STRIP_PARITY = bytes(b & 0x7F for b in range(256))
-_FRAME_CONTROL = re.compile(b"[\x02\x03\x04]")
 _HISTORIC, _STANDARD = TicMode.HISTORIC, TicMode.STANDARD
 _VERDICTS_KEPT = 512  # in two generations: bounded memory, high hit rate
 
@@ -169,8 +168,11 @@ def _valid_horodate(raw: str, pattern: re.Pattern[str] | None) -> bool:
 
 _LONG_MONTHS = frozenset({1, 3, 5, 7, 8, 10, 12})
 
-# The verdict on one group (LF + body): (mode, label, group) if valid, (None, reason, None) if not.
-type _Verdict = tuple[TicMode, str, Group] | tuple[None, str, None]
+# The verdict on one group (LF + body): (label, group) if valid, (None, reason) if not. A label
+# belongs to one mode only (the catalogue is keyed by label), so it also tells the group's mode.
+type _Verdict = tuple[str, Group] | tuple[None, str]
+_LABELS = {_HISTORIC: frozenset(_HISTORIC_FORMATS), _STANDARD: frozenset(_STANDARD_FORMATS)}
+_MODE_OF = {label: mode for mode, labels in _LABELS.items() for label in labels}
 
 
 class _Verdicts(dict[bytes, _Verdict]):
@@ -200,10 +202,10 @@ class _Verdicts(dict[bytes, _Verdict]):
 
 def _verdict(chunk: bytes) -> _Verdict:
     try:
-        mode, group = _parse(chunk)
+        _, group = _parse(chunk)
     except _Rejected as rejected:
-        return (None, rejected.counter, None)
-    return (mode, group.label, group)
+        return (None, rejected.counter)
+    return (group.label, group)
 
 
 class TicDecoder:
@@ -251,13 +253,19 @@ class TicDecoder:
                 self._buffer.clear()
                 pos = start + 1
                 continue
-            control = _FRAME_CONTROL.search(data, pos)
-            stop = end if control is None else control.start()
+            # The next control byte: ETX, or an STX or EOT before it (three scans at C speed).
+            stop = data.find(ETX, pos)
+            if stop < 0:
+                stop = end
+            for control in (STX, EOT):
+                found = data.find(control, pos, stop)
+                if found >= 0:
+                    stop = found
             if len(self._buffer) + stop - pos > MAX_FRAME_BYTES:
                 self._abort()
                 pos = stop  # the rest up to the next control byte is garbage
                 continue
-            if control is None:
+            if stop == end:
                 self._buffer += data[pos:stop]
                 break
             byte = data[stop]
@@ -287,17 +295,15 @@ class TicDecoder:
         # After the last CR only an empty remainder is legitimate (CR ETX).
         invalid = 1 if chunks.pop() else 0
         self._stats.bad_format += invalid
-        verdicts = list(map(self._verdicts.__getitem__, chunks))
-        if verdicts:
-            # The usual frame: every group valid, of one mode, each label once. Decided with
-            # a few calls that each run over the whole frame in C.
-            modes, labels, groups = zip(*verdicts, strict=True)
-            mode = modes[0]
-            if mode is not None and modes.count(mode) == len(modes):
-                by_label = dict(zip(labels, groups, strict=True))
-                if len(by_label) == len(groups):
-                    return self._frame(mode, by_label, invalid)
-        return self._build_one_by_one(verdicts, invalid)
+        # The usual frame: every group valid, each label once, all of one mode. Decided with
+        # a few calls that each run over the whole frame in C.
+        by_label: dict[str | None, Group | str] = dict(map(self._verdicts.__getitem__, chunks))
+        if chunks and len(by_label) == len(chunks) and None not in by_label:
+            groups = cast("dict[str, Group]", by_label)  # no (None, reason): all valid
+            mode = _MODE_OF[next(iter(groups))]
+            if groups.keys() <= _LABELS[mode]:
+                return self._frame(mode, groups, invalid)
+        return self._build_one_by_one(list(map(self._verdicts.__getitem__, chunks)), invalid)
 
     def _build_one_by_one(self, verdicts: list[_Verdict], invalid: int) -> Frame | None:
         """Any frame: invalid groups, groups of both modes, labels more than once."""
@@ -310,7 +316,8 @@ class TicDecoder:
                 reason = verdict[1]
                 setattr(stats, reason, getattr(stats, reason) + 1)
                 continue
-            group_mode, _, group = verdict
+            label, group = verdict
+            group_mode = _MODE_OF[label]
             if mode is None:
                 mode = group_mode
             elif group_mode is not mode:
