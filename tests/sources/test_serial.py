@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 from pathlib import Path
 import termios
@@ -165,6 +166,9 @@ async def test_quiet_line_says_so_and_keeps_the_port(pty: Pty) -> None:
         await wait_for(lambda: up(source))
         await wait_for(lambda: not up(source))  # the TIC wire is cut
         assert isinstance(source.status.last_error, SourceSilentError)
+        with pytest.raises(OSError, match="locked") as busy:  # the config flow's "port busy"
+            await probe_serial(str(pty.link), window=0.1)
+        assert busy.value.errno == errno.EBUSY
         pty.write(historic_frame(2))  # the port stayed open: nothing lost
         await wait_for(lambda: decode(bytes(received)) == [1, 2])
         assert up(source)
