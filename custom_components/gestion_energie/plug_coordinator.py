@@ -95,7 +95,7 @@ class PlugCoordinator(DataUpdateCoordinator[PlugState]):
         hass: HomeAssistant,
         entry: GestionEnergieConfigEntry,
         subentry: ConfigSubentry,
-        on_refreshed: Callable[[], None] | None = None,
+        on_refreshed: Callable[[], None],
     ) -> None:
         """Poll the plug of `subentry`; `on_refreshed` runs after every poll."""
         super().__init__(
@@ -132,8 +132,7 @@ class PlugCoordinator(DataUpdateCoordinator[PlugState]):
 
     @callback
     def _async_refresh_finished(self) -> None:
-        if self._on_refreshed is not None:
-            self._on_refreshed()
+        self._on_refreshed()
 
     async def async_switch(self, index: int, on: bool) -> None:
         """Switch socket `index`, then read the plug again at once."""
@@ -166,12 +165,13 @@ class PlugCoordinator(DataUpdateCoordinator[PlugState]):
 async def async_setup_plugs(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
     """Start a coordinator per plug subentry, and read every plug once (concurrently)."""
     runtime = entry.runtime_data
-    simulator = runtime.simulator
 
     @callback
     def feed_simulated_meter() -> None:
-        if simulator is not None:
-            simulator.extra_load_va = sum(p.apparent_power_va for p in runtime.plugs.values())
+        if runtime.simulator is not None:  # a real meter measures the plugs itself
+            runtime.simulator.extra_load_va = sum(
+                plug.apparent_power_va for plug in runtime.plugs.values()
+            )
 
     for subentry in entry.get_subentries_of_type(SUBENTRY_PLUG):
         runtime.plugs[subentry.subentry_id] = PlugCoordinator(

@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gestion_energie.const import DOMAIN, PLUG_SCAN_INTERVAL
 from custom_components.gestion_energie.diagnostics import async_get_config_entry_diagnostics
+from custom_components.gestion_energie.plugs import PlugState, SocketState
 from custom_components.gestion_energie.simulators.plugs import Fault, PlugSimulator
 
 from .ha import NEW_TOKEN, PASSWORD, TOKEN, House, add_plug
@@ -213,3 +214,21 @@ async def test_removing_a_plug_removes_its_device(
     )
     assert heater.subentry_id not in loaded_simulator.runtime_data.plugs
     assert hass.states.get("switch.chauffe_eau") is None
+
+
+async def test_the_loop_counts_power_when_a_plug_gives_no_current(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    runtime = loaded_simulator.runtime_data
+    heater = next(p for p in runtime.plugs.values() if p.subentry.title == "Chauffe-eau")
+    heater.async_set_updated_data(
+        PlugState(sockets=(SocketState(on=True, power_w=1800.0),), power_w=1800.0)
+    )
+    assert heater.apparent_power_va == 1800.0
+    assert runtime.simulator is not None
+    assert runtime.simulator.extra_load_va == 0.0  # only polls feed the meter
+    await heater.async_refresh()
+    assert runtime.simulator.extra_load_va == 0.0  # the plug itself says it is off
+    # A real meter measures the plugs itself: nothing to feed.
+    runtime.simulator = None
+    await heater.async_refresh()
