@@ -22,7 +22,7 @@ FORM = {key: value for key, value in SIMULATOR_DATA.items() if key != "source"}
 async def _start_simulator_flow(hass: HomeAssistant) -> ConfigFlowResult:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["simulator"]
+    assert result["menu_options"] == ["serial", "radio", "network", "simulator"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "simulator"}
     )

@@ -11,8 +11,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .display import MeterDisplayView
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
+from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
 from .sources_setup import create_source
@@ -31,7 +31,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:
     """Start the meter's source and its entities."""
     coordinator = MeterCoordinator(hass, entry)
-    source, simulator = create_source(hass, dict(entry.data), coordinator.async_receive)
+    source, simulator = create_source(
+        hass, dict(entry.data), coordinator.async_receive, coordinator.async_source_status
+    )
     entry.runtime_data = RuntimeData(coordinator=coordinator, source=source, simulator=simulator)
     await async_setup_plugs(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

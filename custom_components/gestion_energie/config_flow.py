@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+import errno
 from types import MappingProxyType
 from typing import Any, override
 
@@ -29,12 +31,23 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
+import serialx
 
+from . import sources_setup
 from .const import (
+    CONF_ADDRESS,
+    CONF_CE_PIN,
+    CONF_CHANNEL,
     CONF_CONTRACT,
+    CONF_DATA_RATE,
     CONF_DEVICE_ID,
+    CONF_IRQ_PIN,
     CONF_MODE,
+    CONF_PA_LEVEL,
+    CONF_SERIAL_PORT,
     CONF_SOURCE,
+    CONF_SPI_BUS,
+    CONF_SPI_DEVICE,
     CONF_STALE_AFTER,
     CONF_SUBSCRIBED_KVA,
     CONF_UPDATE_INTERVAL,
@@ -42,12 +55,24 @@ from .const import (
     DEFAULT_UPDATE_INTERVAL,
     DOMAIN,
     LOGGER,
+    MODE_AUTO,
+    MODE_HISTORIC,
+    MODE_STANDARD,
     PROBE_TIMEOUT,
+    SOURCE_NETWORK,
+    SOURCE_RADIO,
+    SOURCE_SERIAL,
     SOURCE_SIMULATOR,
     SUBENTRY_PLUG,
     UPDATE_INTERVALS,
 )
-from .meter.probe import CorruptSignalError, NoSignalError, ProbeResult, probe_meter
+from .meter.probe import (
+    CorruptSignalError,
+    NoSignalError,
+    ProbeResult,
+    SourceUnavailableError,
+    probe_meter,
+)
 from .plug_flow import (
     PlugSubentryFlow,
     async_probe_plug,
@@ -55,8 +80,11 @@ from .plug_flow import (
     plug_error,
 )
 from .plugs import ZEROCONF_TYPE, PlugType, parse_announcement
+from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
 from .simulators.meter import Contract
-from .sources_setup import create_source
+from .sources.base import DataCallback, MeterSource
+from .sources.radio import probe_radio
+from .sources_setup import create_source, radio_config
 from .tic import TicMode
 
 CONF_METER = "meter"  # the discovery form: which meter's entry the plug joins
@@ -69,7 +97,87 @@ def _select(options: list[str], key: str) -> SelectSelector:
     )
 
 
-def _simulator_schema(defaults: dict[str, Any]) -> probatio.Schema:
+def _number(minimum: int, maximum: int) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def _mode_field(defaults: dict[str, Any]) -> dict[Any, Any]:
+    return {
+        probatio.Required(CONF_MODE, default=defaults.get(CONF_MODE, MODE_AUTO)): _select(
+            [MODE_AUTO, MODE_HISTORIC, MODE_STANDARD], CONF_MODE
+        )
+    }
+
+
+async def _serial_schema(defaults: dict[str, Any]) -> probatio.Schema:
+    """The port, chosen among the machine's (or typed: a pyserial URL), and the mode."""
+    ports = await serialx.async_list_serial_ports()
+    options = [
+        SelectOptionDict(
+            value=port.device,
+            label=" - ".join(
+                filter(None, (port.device, port.manufacturer, port.product, port.serial_number))
+            ),
+        )
+        for port in ports
+    ]
+    return probatio.Schema(
+        {
+            probatio.Required(
+                CONF_SERIAL_PORT, default=defaults.get(CONF_SERIAL_PORT, probatio.UNDEFINED)
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=options, custom_value=True, mode=SelectSelectorMode.DROPDOWN
+                )
+            ),
+            **_mode_field(defaults),
+        }
+    )
+
+
+async def _network_schema(defaults: dict[str, Any]) -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_HOST, default=defaults.get(CONF_HOST, probatio.UNDEFINED)): str,
+            probatio.Required(CONF_PORT, default=defaults.get(CONF_PORT, 23)): _number(1, 65535),
+        }
+    )
+
+
+async def _radio_schema(defaults: dict[str, Any]) -> probatio.Schema:
+    chip = RadioConfig()  # the transmitter's defaults
+    fields: dict[Any, Any] = {
+        probatio.Required(CONF_CE_PIN, default=defaults.get(CONF_CE_PIN, chip.ce_pin)): _number(
+            0, 63
+        ),
+        probatio.Required(CONF_SPI_BUS, default=defaults.get(CONF_SPI_BUS, chip.spi_bus)): _number(
+            0, 9
+        ),
+        probatio.Required(
+            CONF_SPI_DEVICE, default=defaults.get(CONF_SPI_DEVICE, chip.spi_device)
+        ): _number(0, 9),
+        probatio.Required(CONF_CHANNEL, default=defaults.get(CONF_CHANNEL, chip.channel)): _number(
+            0, 125
+        ),
+        probatio.Required(
+            CONF_DATA_RATE, default=defaults.get(CONF_DATA_RATE, chip.data_rate.name.lower())
+        ): _select([rate.name.lower() for rate in DataRate], CONF_DATA_RATE),
+        probatio.Required(
+            CONF_PA_LEVEL, default=defaults.get(CONF_PA_LEVEL, chip.pa_level.name.lower())
+        ): _select([level.name.lower() for level in PaLevel], CONF_PA_LEVEL),
+        probatio.Required(
+            CONF_ADDRESS, default=defaults.get(CONF_ADDRESS, chip.address.decode())
+        ): str,
+        probatio.Optional(CONF_IRQ_PIN, default=defaults.get(CONF_IRQ_PIN, probatio.UNDEFINED)): (
+            _number(0, 63)
+        ),
+    }
+    return probatio.Schema(fields)
+
+
+async def _simulator_schema(defaults: dict[str, Any]) -> probatio.Schema:
     return probatio.Schema(
         {
             probatio.Required(
@@ -205,29 +313,41 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose how the meter's data reaches Home Assistant."""
-        return self.async_show_menu(step_id="user", menu_options=[SOURCE_SIMULATOR])
+        return self.async_show_menu(step_id="user", menu_options=list(SOURCE_SCHEMAS))
+
+    async def async_step_serial(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A serial or USB TIC adapter, or a serial server reached by a pyserial URL."""
+        return await self._async_source_step(SOURCE_SERIAL, user_input)
+
+    async def async_step_radio(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The nRF24L01 receiver wired to this machine, listening to the meter's transmitter."""
+        return await self._async_source_step(SOURCE_RADIO, user_input)
+
+    async def async_step_network(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A network bridge sending the raw TIC over TCP (ser2net and the like)."""
+        return await self._async_source_step(SOURCE_NETWORK, user_input)
 
     async def async_step_simulator(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The built-in simulated meter."""
-        return await self._async_source_step(SOURCE_SIMULATOR, user_input, _simulator_schema)
+        return await self._async_source_step(SOURCE_SIMULATOR, user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the source settings of the same meter."""
         entry = self._get_reconfigure_entry()
-        source = entry.data[CONF_SOURCE]
         return await self._async_source_step(
-            source, user_input, _simulator_schema, step_id="reconfigure", entry=entry
+            entry.data[CONF_SOURCE], user_input, step_id="reconfigure", entry=entry
         )
 
     async def _async_source_step(
         self,
         source: str,
         user_input: dict[str, Any] | None,
-        schema: Any,
         *,
         step_id: str | None = None,
         entry: ConfigEntry | None = None,
@@ -236,14 +356,18 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         defaults: dict[str, Any] = dict(entry.data) if entry else {}
         if user_input is not None:
-            data = {CONF_SOURCE: source, **user_input}
+            data = {CONF_SOURCE: source, **_whole_numbers(user_input)}
             defaults = data
             try:
                 result = await self._async_probe(data)
+            except SourceUnavailableError as err:
+                errors["base"] = _unavailable_reason(source, err.error)
             except NoSignalError:
                 errors["base"] = "no_signal"
             except CorruptSignalError:
                 errors["base"] = "checksum_errors"
+            except ValueError:  # settings a radio chip cannot take
+                errors["base"] = "invalid_radio_settings"
             except Exception:
                 LOGGER.exception("Unexpected error while testing the meter's source")
                 errors["base"] = "unknown"
@@ -259,14 +383,57 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                     data=data,
                 )
         return self.async_show_form(
-            step_id=step_id or source, data_schema=schema(defaults), errors=errors
+            step_id=step_id or source,
+            data_schema=await SOURCE_SCHEMAS[source](defaults),
+            errors=errors,
         )
 
     async def _async_probe(self, data: dict[str, Any]) -> ProbeResult:
-        def make_source(on_data: Any) -> Any:
+        if data[CONF_SOURCE] == SOURCE_RADIO:
+            # Fails fast, and with the reason, when the chip or SPI is missing.
+            config = radio_config(data)
+            try:
+                await self.hass.async_add_executor_job(
+                    probe_radio, config, sources_setup.RADIO_CHIP_FACTORY
+                )
+            except RadioError as err:
+                raise SourceUnavailableError(err) from err
+
+        def make_source(on_data: DataCallback) -> MeterSource:
             return create_source(self.hass, data, on_data)[0]
 
         return await probe_meter(make_source, PROBE_TIMEOUT.total_seconds())
+
+
+def _whole_numbers(user_input: dict[str, Any]) -> dict[str, Any]:
+    """Number selectors give floats: keep whole numbers as int in the entry."""
+    return {
+        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        for key, value in user_input.items()
+    }
+
+
+def _unavailable_reason(source: str, error: Exception) -> str:
+    """The form's error for a source that cannot be opened."""
+    if isinstance(error, SpiUnavailableError):
+        return "spi_unavailable"
+    if isinstance(error, RadioError):
+        return "radio_not_found"
+    if source == SOURCE_NETWORK:
+        return "cannot_connect"
+    if isinstance(error, FileNotFoundError):
+        return "port_not_found"
+    if isinstance(error, OSError) and error.errno in {errno.EBUSY, errno.EACCES}:
+        return "port_busy"
+    return "cannot_open"
+
+
+SOURCE_SCHEMAS: dict[str, Callable[[dict[str, Any]], Awaitable[probatio.Schema]]] = {
+    SOURCE_SERIAL: _serial_schema,
+    SOURCE_RADIO: _radio_schema,
+    SOURCE_NETWORK: _network_schema,
+    SOURCE_SIMULATOR: _simulator_schema,
+}
 
 
 class GestionEnergieOptionsFlow(OptionsFlow):

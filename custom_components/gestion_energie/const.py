@@ -29,9 +29,23 @@ DEFAULT_UPDATE_INTERVAL: Final = 10
 CONF_STALE_AFTER: Final = "stale_after"
 DEFAULT_STALE_AFTER: Final = 60  # seconds without a valid frame before unavailable
 
-# How long the config flow listens for frames: historic mode at 1200 baud sends
-# a full frame every 1.5 to 2 s, so several frames fit.
-PROBE_TIMEOUT: Final = timedelta(seconds=12)
+# Serial: the port and the speed of the mode (auto tries both).
+CONF_SERIAL_PORT: Final = "port"
+MODE_BAUDRATES: Final = {MODE_AUTO: None, MODE_HISTORIC: 1200, MODE_STANDARD: 9600}
+# Network: CONF_HOST and CONF_PORT of Home Assistant's constants.
+# Radio: the wiring and air settings of radio.chip.RadioConfig.
+CONF_CE_PIN: Final = "ce_pin"
+CONF_SPI_BUS: Final = "spi_bus"
+CONF_SPI_DEVICE: Final = "spi_device"
+CONF_CHANNEL: Final = "channel"
+CONF_DATA_RATE: Final = "data_rate"
+CONF_PA_LEVEL: Final = "pa_level"
+CONF_ADDRESS: Final = "address"
+CONF_IRQ_PIN: Final = "irq_pin"
+
+# How long the config flow listens for frames: trying both serial speeds takes two
+# detection windows, and historic mode at 1200 baud sends a frame every 1.5 to 2 s.
+PROBE_TIMEOUT: Final = timedelta(seconds=20)
 
 # Plugs: each one is a config subentry of the meter's entry.
 SUBENTRY_PLUG: Final = "plug"

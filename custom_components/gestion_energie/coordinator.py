@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -29,6 +29,8 @@ from .const import (
     LOGGER,
 )
 from .meter.model import MeterData, MeterModel
+from .meter.probe import cannot_open
+from .sources.base import MeterSource, SourceStatus
 from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
@@ -46,22 +48,12 @@ def wall_clock() -> float:
     return time.time()
 
 
-class ByteSource(Protocol):
-    """What the coordinator needs of a meter source."""
-
-    async def start(self) -> None:
-        """Start delivering bytes."""
-
-    async def stop(self) -> None:
-        """Stop delivering bytes and release the link."""
-
-
 @dataclass(slots=True)
 class RuntimeData:
     """What a config entry holds while it is loaded."""
 
     coordinator: MeterCoordinator
-    source: ByteSource
+    source: MeterSource
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
 
@@ -183,6 +175,24 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
                 translation_key="checksum_errors",
                 translation_placeholders={"meter": self.config_entry.title},
             )
+
+    @callback
+    def async_source_status(self, status: SourceStatus) -> None:
+        """A repair issue while the source cannot be opened (adapter gone, no radio chip)."""
+        issue_id = f"source_unavailable_{self.config_entry.entry_id}"
+        error = status.last_error
+        if status.connected or error is None or not cannot_open(error):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="source_unavailable",
+            translation_placeholders={"meter": self.config_entry.title, "error": str(error)},
+        )
 
     def _check_cutoff_switch(self) -> None:
         """A repair issue while the meter's cut-off switch is open."""

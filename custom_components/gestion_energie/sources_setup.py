@@ -2,34 +2,82 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 
 from .const import (
+    CONF_ADDRESS,
+    CONF_CE_PIN,
+    CONF_CHANNEL,
     CONF_CONTRACT,
+    CONF_DATA_RATE,
+    CONF_IRQ_PIN,
     CONF_MODE,
+    CONF_PA_LEVEL,
+    CONF_SERIAL_PORT,
     CONF_SOURCE,
+    CONF_SPI_BUS,
+    CONF_SPI_DEVICE,
     CONF_SUBSCRIBED_KVA,
+    MODE_BAUDRATES,
+    SOURCE_NETWORK,
+    SOURCE_RADIO,
+    SOURCE_SERIAL,
     SOURCE_SIMULATOR,
 )
-from .coordinator import ByteSource
+from .radio.chip import DataRate, PaLevel, RadioConfig
 from .simulators.meter import Contract, SimulatedMeter, SimulatedMeterSource
+from .sources.base import DataCallback, MeterSource, StatusCallback
+from .sources.radio import RadioSource, pyrf24_chip
+from .sources.serialport import SerialSource
+from .sources.tcp import TcpSource
 from .tic import TicMode
+
+# The radio chip's driver; the hardware edge, replaced by a fake radio in tests.
+RADIO_CHIP_FACTORY = pyrf24_chip
+
+
+def radio_config(data: dict[str, Any]) -> RadioConfig:
+    """The radio settings of an entry."""
+    irq = data.get(CONF_IRQ_PIN)
+    return RadioConfig(
+        ce_pin=int(data[CONF_CE_PIN]),
+        spi_bus=int(data[CONF_SPI_BUS]),
+        spi_device=int(data[CONF_SPI_DEVICE]),
+        channel=int(data[CONF_CHANNEL]),
+        data_rate=DataRate[data[CONF_DATA_RATE].upper()],
+        pa_level=PaLevel[data[CONF_PA_LEVEL].upper()],
+        address=data[CONF_ADDRESS].encode("ascii"),
+        irq_pin=None if irq is None else int(irq),
+    )
 
 
 def create_source(
-    hass: HomeAssistant, data: dict[str, Any], on_data: Callable[[bytes], None]
-) -> tuple[ByteSource, SimulatedMeter | None]:
+    hass: HomeAssistant,
+    data: dict[str, Any],
+    on_data: DataCallback,
+    on_status: StatusCallback | None = None,
+) -> tuple[MeterSource, SimulatedMeter | None]:
     """The source of an entry's data, and the simulated meter when it is one."""
     kind = data[CONF_SOURCE]
+    if kind == SOURCE_SERIAL:
+        baudrate = MODE_BAUDRATES[data[CONF_MODE]]
+        return SerialSource(on_data, data[CONF_SERIAL_PORT], baudrate, on_status=on_status), None
+    if kind == SOURCE_NETWORK:
+        return TcpSource(on_data, data[CONF_HOST], int(data[CONF_PORT]), on_status=on_status), None
+    if kind == SOURCE_RADIO:
+        radio = RadioSource(
+            on_data, radio_config(data), chip_factory=RADIO_CHIP_FACTORY, on_status=on_status
+        )
+        return radio, None
     if kind == SOURCE_SIMULATOR:
         meter = SimulatedMeter(
             mode=TicMode(data[CONF_MODE]),
             contract=Contract(data[CONF_CONTRACT]),
             subscribed_kva=int(data[CONF_SUBSCRIBED_KVA]),
         )
-        return SimulatedMeterSource(meter, on_data), meter
+        return SimulatedMeterSource(meter, on_data, on_status=on_status), meter
     msg = f"unknown source {kind!r}"
     raise ValueError(msg)

@@ -20,6 +20,7 @@ import math
 import random
 import time
 
+from ..sources.base import DataCallback, MeterSource, StatusCallback
 from ..tic import PARIS, Group, TicMode, encode_frame, format_horodate
 
 
@@ -305,19 +306,21 @@ class SimulatedMeter:
         return register
 
 
-class SimulatedMeterSource:
-    """The simulated meter as a byte source: one frame per period, in real time."""
+class SimulatedMeterSource(MeterSource):
+    """The simulated meter as a meter source: one frame per period, in real time."""
 
     def __init__(
         self,
         meter: SimulatedMeter,
-        on_data: Callable[[bytes], None],
+        on_data: DataCallback,
         *,
+        on_status: StatusCallback | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """Send `meter`'s frames to `on_data` once started."""
+        super().__init__(on_data, on_status=on_status)
         self.meter = meter
-        self._on_data = on_data
+        self.name = "simulated Linky meter"
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         # A real meter takes about 1.5 s per historic frame at 1200 baud, 1 s in standard mode.
@@ -325,7 +328,7 @@ class SimulatedMeterSource:
 
     async def start(self) -> None:
         """Start sending frames."""
-        self._task = asyncio.create_task(self._run(), name="simulated Linky meter")
+        self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
         """Stop sending frames."""
@@ -337,5 +340,5 @@ class SimulatedMeterSource:
 
     async def _run(self) -> None:
         while True:
-            self._on_data(self.meter.frame(self._clock()))
+            self._data(self.meter.frame(self._clock()))
             await asyncio.sleep(self.period)

@@ -80,7 +80,7 @@ class MeterSource(ABC):
         silence_timeout: float = 60.0,
         backoff: Backoff | None = None,
     ) -> None:
-        """Deliver bytes to `on_data`; `on_status` hears each change of `connected`."""
+        """Deliver bytes to `on_data`; `on_status` hears the link come up and every failure."""
         self._on_data = on_data
         self._on_status = on_status
         self.silence_timeout = silence_timeout
@@ -139,9 +139,9 @@ class MeterSource(ABC):
         if status.connected:
             status.connected = False
             status.disconnects += 1
-            self._notify()
         else:
             status.errors += 1
+        self._notify()
         if not self._down_logged:
             _LOGGER.warning("%s is unavailable: %s", self.name, str(error) or type(error).__name__)
             self._down_logged = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 import contextlib
+import errno
 from pathlib import Path
 import time
 from typing import Any, cast
@@ -49,7 +50,30 @@ async def detect_speed(
 async def open_tic_port(
     port: str, baudrate: int
 ) -> tuple[asyncio.StreamReader, serialx.SerialStreamWriter[Any]]:
-    """Open a TIC line: 7 data bits, even parity, 1 stop bit."""
+    """Open a TIC line: 7 data bits, even parity, 1 stop bit.
+
+    Some kernels refuse (EINVAL) to set a tty to the speed it already has when the settings
+    are built from scratch, as on reopening a port: then open at the other TIC speed and
+    switch, which they accept.
+    """
+    try:
+        return await _open_7e1(port, baudrate)
+    except OSError as err:
+        if err.errno != errno.EINVAL:
+            raise
+    other = next(speed for speed in SPEEDS if speed != baudrate)
+    reader, writer = await _open_7e1(port, other)
+    try:
+        await writer.transport.reconfigure_port(baudrate=baudrate)
+    except BaseException:
+        writer.close()
+        raise
+    return reader, writer
+
+
+async def _open_7e1(
+    port: str, baudrate: int
+) -> tuple[asyncio.StreamReader, serialx.SerialStreamWriter[Any]]:
     return await serialx.open_serial_connection(
         port,
         baudrate=baudrate,
