@@ -180,6 +180,13 @@ def test_every_subentry_flow_is_translated(translations: dict[str, Any]) -> None
         for name, step in texts["step"].items():
             assert step["title"], name
             assert hasattr(flow, f"async_step_{name}"), name
+        if subentry_type == "load":  # a form, with the errors of its checks
+            for error in ("switch_not_found", "switch_already_managed"):
+                assert texts["error"][error]
+            assert set(texts["step"]["user"]["data"]) == set(
+                texts["step"]["user"]["data_description"]
+            )
+            continue
         assert set(texts["step"]["user"]["menu_options"]) <= steps
         for error in ("cannot_connect", "invalid_auth", "not_a_plug", "unknown"):
             assert texts["error"][error]

@@ -15,10 +15,17 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeDat
 from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
+from .shedding_manager import SheddingManager
 from .sources_setup import create_source
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -36,6 +43,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     )
     entry.runtime_data = RuntimeData(coordinator=coordinator, source=source, simulator=simulator)
     await async_setup_plugs(hass, entry)
+    # Load shedding of the loads (subentries), from its saved state.
+    entry.runtime_data.shedding = SheddingManager(hass, entry, coordinator)
+    await entry.runtime_data.shedding.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await source.start()
     coordinator.async_start_watchdog()
@@ -65,4 +75,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEnt
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.source.stop()
+        if entry.runtime_data.shedding is not None:
+            await entry.runtime_data.shedding.async_stop()
     return unloaded

@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import GestionEnergieConfigEntry
 from .entity import MeterEntity, MeterEntityDescription
 from .meter.model import MeterData
+from .shedding_entities import async_add_shedding_binary_sensors
 
 PARALLEL_UPDATES = 0
 
@@ -86,6 +87,7 @@ async def async_setup_entry(
     async_add_entities(
         MeterBinarySensor(coordinator, description) for description in BINARY_SENSORS
     )
+    async_add_shedding_binary_sensors(entry, async_add_entities)
 
 
 class MeterBinarySensor(MeterEntity, BinarySensorEntity):

@@ -66,6 +66,7 @@ from .const import (
     SUBENTRY_PLUG,
     UPDATE_INTERVALS,
 )
+from .load_flow import LoadSubentryFlow
 from .meter.probe import (
     CorruptSignalError,
     NoSignalError,
@@ -81,6 +82,7 @@ from .plug_flow import (
 )
 from .plugs import ZEROCONF_TYPE, PlugType, parse_announcement
 from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
+from .shedding_const import SUBENTRY_LOAD
 from .simulators.meter import Contract
 from .sources.base import DataCallback, MeterSource
 from .sources.radio import probe_radio
@@ -217,8 +219,8 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """A meter's entry holds its home's plugs."""
-        return {SUBENTRY_PLUG: PlugSubentryFlow}
+        """A meter's entry holds its home's plugs and the loads its shedding manages."""
+        return {SUBENTRY_PLUG: PlugSubentryFlow, SUBENTRY_LOAD: LoadSubentryFlow}
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """An object of the project's API announced itself: offer to add it to a meter.

@@ -36,6 +36,7 @@ from .tic.interpret import CutoffSwitch
 
 if TYPE_CHECKING:
     from .plug_coordinator import PlugCoordinator
+    from .shedding_manager import SheddingManager
     from .simulators.meter import SimulatedMeter
 
 STALE_CHECK_INTERVAL = timedelta(seconds=5)
@@ -56,6 +57,7 @@ class RuntimeData:
     source: MeterSource
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
+    shedding: SheddingManager | None = None  # the load shedding of the meter's loads
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]

@@ -30,6 +30,7 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription
 from .meter.model import MeterData
 from .plug_sensor import async_add_plug_sensors
+from .shedding_entities import async_add_shedding_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
 from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
 
@@ -378,6 +379,7 @@ async def async_setup_entry(
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_plug_sensors(entry, async_add_entities)
+    async_add_shedding_sensors(entry, async_add_entities)
 
 
 class MeterSensor(MeterEntity, SensorEntity):

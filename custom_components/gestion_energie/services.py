@@ -13,6 +13,7 @@ import probatio
 
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
+from .shedding_services import async_setup_shedding_services
 
 SERVICE_SIMULATE_OVERLOAD = "simulate_overload"
 ATTR_POWER = "power"
@@ -55,3 +56,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_simulate_overload,
         schema=SIMULATE_OVERLOAD_SCHEMA,
     )
+    async_setup_shedding_services(hass)

@@ -12,6 +12,7 @@ from .const import CONF_SOCKETS
 from .coordinator import GestionEnergieConfigEntry
 from .plug_coordinator import PlugCoordinator
 from .plug_entity import PlugEntity
+from .shedding_entities import async_add_shedding_switches
 
 PARALLEL_UPDATES = 1  # one switching request at a time per plug platform
 
@@ -28,6 +29,7 @@ async def async_setup_entry(
             (SocketSwitch(coordinator, index, single=sockets == 1) for index in range(sockets)),
             config_subentry_id=subentry_id,
         )
+    async_add_shedding_switches(entry, async_add_entities)
 
 
 class SocketSwitch(PlugEntity, SwitchEntity):

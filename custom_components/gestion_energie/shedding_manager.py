@@ -1,0 +1,524 @@
+"""The shedding manager: the pure engine wired to a meter's entry in Home Assistant.
+
+One manager per meter entry. It builds the `SheddingEngine` from the entry's load subentries,
+feeds it every meter frame, every switch and power sensor change and a periodic tick, and
+carries out what the engine decides: `switch.turn_off`/`turn_on` service calls (under a context
+of its own, so that its own switchings are told apart from the user's), events, a repair issue
+and a notification for a load held off too long. Its state (the engine's, the limits and the
+priorities chosen in Home Assistant) is kept in a `Store` and reconciled with the real switches
+at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from homeassistant.components import persistent_notification
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_HOMEASSISTANT_STOP,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    UnitOfPower,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
+
+from .const import DOMAIN, LOGGER
+from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .shedding import (
+    Action,
+    Limit,
+    LoadConfig,
+    LoadState,
+    MeterSample,
+    Notify,
+    RaiseLongShed,
+    Restore,
+    Shed,
+    SheddingEngine,
+    SheddingSettings,
+    Status,
+    Unit,
+)
+from .shedding_const import (
+    CONF_DECLARED_POWER,
+    CONF_INTERRUPT,
+    CONF_POWER_SENSOR,
+    CONF_PRIORITY,
+    CONF_RESTORE,
+    CONF_SHED_WHEN_STALE,
+    CONF_SWITCH,
+    EVENT_LOAD_RESTORED,
+    EVENT_LOAD_SHED,
+    INTERRUPT_PREVENT_START,
+    RESTORE_NOTIFY,
+    SAVE_DELAY_S,
+    STORAGE_VERSION,
+    SUBENTRY_LOAD,
+    TICK_INTERVAL,
+)
+
+MAX_CONTEXTS = 64  # the manager's own recent service call contexts, to recognise their echo
+DEFAULT_SETTINGS = SheddingSettings()
+
+
+class LoadStatus:
+    """What a managed load's status sensor shows."""
+
+    ON = "on"
+    OFF = "off"
+    SHED = "shed"
+    OVERRIDE = "override"  # the user switched it on while shed: left alone for a while
+    BOOST = "boost"  # kept on for a while at the user's request
+    OPTIONS = (ON, OFF, SHED, OVERRIDE, BOOST)
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedLoad:
+    """A load subentry as the manager sees it."""
+
+    subentry_id: str
+    title: str
+    switch: str
+    configured_priority: int
+    config: LoadConfig
+
+
+def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> ManagedLoad:
+    """Read a load subentry's data."""
+    switch = str(data[CONF_SWITCH])
+    priority = int(data[CONF_PRIORITY])
+    return ManagedLoad(
+        subentry_id=subentry_id,
+        title=title,
+        switch=switch,
+        configured_priority=priority,
+        config=LoadConfig(
+            load=switch,
+            priority=priority,
+            declared_power_w=float(data[CONF_DECLARED_POWER]),
+            power_sensor=data.get(CONF_POWER_SENSOR) or None,
+            may_interrupt=data.get(CONF_INTERRUPT) != INTERRUPT_PREVENT_START,
+            auto_restore=data.get(CONF_RESTORE) != RESTORE_NOTIFY,
+            shed_when_stale=bool(data.get(CONF_SHED_WHEN_STALE, False)),
+        ),
+    )
+
+
+class SheddingManager:
+    """Run the shedding engine of one meter entry."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: GestionEnergieConfigEntry, coordinator: MeterCoordinator
+    ) -> None:
+        """Read the loads from the entry's subentries; `async_start` loads the saved state."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.loads: dict[str, ManagedLoad] = {}  # by switch entity id
+        for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
+            load = load_from_subentry(subentry.subentry_id, subentry.title, dict(subentry.data))
+            self.loads[load.switch] = load
+        self.by_subentry = {load.subentry_id: load for load in self.loads.values()}
+        self._sensors = {
+            load.config.power_sensor: load.switch
+            for load in self.loads.values()
+            if load.config.power_sensor
+        }
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.shedding.{entry.entry_id}"
+        )
+        self.settings = DEFAULT_SETTINGS
+        self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
+        self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
+        self.engine = SheddingEngine(self.settings, self._configs())
+        self.status: Status = self.engine.status(self.now())
+        self._contexts: dict[str, bool] = {}  # the manager's own contexts -> on asked
+        self._intent: dict[str, bool] = {}  # by switch: the last switching asked
+        self._raised: set[str] = set()  # switches with a long-shed issue up
+        self._last_frame_time: float | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+
+    # Life cycle
+
+    def now(self) -> float:
+        """The manager's clock: the meter coordinator's wall clock."""
+        return self.coordinator.clock()
+
+    async def async_start(self) -> None:
+        """Load the saved state, reconcile it with the switches, and start listening."""
+        stored = await self._store.async_load()
+        if stored:
+            self._restore_saved(stored)
+        now = self.now()
+        states = [state for switch in self.loads if (state := self._load_state(switch))]
+        actions = self.engine.reconcile(states, now)
+        self._unsubs += [
+            self.coordinator.async_add_listener(self._on_frame),
+            async_track_time_interval(self.hass, self._on_tick, TICK_INTERVAL),
+            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_stop),
+        ]
+        if watched := [*self.loads, *self._sensors]:
+            self._unsubs.append(
+                async_track_state_change_event(self.hass, watched, self._on_state_change)
+            )
+        self._carry_out(actions, now, save=True)
+
+    async def async_stop(self) -> None:
+        """Stop listening and save the state."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        await self._store.async_save(self._data())
+
+    async def _async_on_stop(self, _event: Event) -> None:
+        await self._store.async_save(self._data())
+
+    def _restore_saved(self, stored: dict[str, Any]) -> None:
+        try:
+            limits = stored.get("limits")
+            if limits is not None:
+                self.settings = _settings_with_limits(
+                    float(limits["shed"]), float(limits["restore"]), Unit(limits["unit"])
+                )
+            for subentry_id, saved in stored.get("priorities", {}).items():
+                load = self.by_subentry.get(subentry_id)
+                # A priority chosen in Home Assistant holds until the subentry's own changes.
+                if load is not None and saved["configured"] == load.configured_priority:
+                    self._priorities[subentry_id] = int(saved["chosen"])
+            self._boosts = {
+                switch: float(until)
+                for switch, until in stored.get("boosts", {}).items()
+                if switch in self.loads
+            }
+            self.engine = SheddingEngine.from_dict(stored["engine"], self.settings, self._configs())
+        except (KeyError, TypeError, ValueError) as err:
+            LOGGER.warning("Ignoring the saved shedding state of %s: %s", self.entry.title, err)
+            self.settings = DEFAULT_SETTINGS
+            self._priorities = {}
+            self._boosts = {}
+            self.engine = SheddingEngine(self.settings, self._configs())
+
+    def _configs(self) -> list[LoadConfig]:
+        return [
+            replace(load.config, priority=self.priority(load.switch))
+            for load in self.loads.values()
+        ]
+
+    def _data(self) -> dict[str, Any]:
+        limits = None
+        if self.settings != DEFAULT_SETTINGS:
+            limits = {
+                "shed": self.settings.shed_limit.value,
+                "restore": self.settings.restore_limit.value,
+                "unit": self.settings.shed_limit.unit.value,
+            }
+        return {
+            "engine": self.engine.to_dict(),
+            "limits": limits,
+            "priorities": {
+                subentry_id: {
+                    "configured": self.by_subentry[subentry_id].configured_priority,
+                    "chosen": priority,
+                }
+                for subentry_id, priority in self._priorities.items()
+            },
+            "boosts": dict(self._boosts),
+        }
+
+    # Listeners of the manager's entities
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call `update` after every decision; returns the function that stops it."""
+        self._listeners.append(update)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(update)
+
+        return remove
+
+    # Inputs
+
+    @callback
+    def _on_frame(self) -> None:
+        """A frame arrived, or the meter went silent: a reading for the engine."""
+        sample = self._sample()
+        if sample is None:
+            return
+        self._carry_out(self.engine.update_meter(sample), sample.time)
+
+    def _sample(self) -> MeterSample | None:
+        data = self.coordinator.data
+        if data.apparent_power_va is None or not data.cutoff_power_va:
+            return None
+        now = self.now()
+        fresh = data.last_frame_time is not None and data.last_frame_time != self._last_frame_time
+        self._last_frame_time = data.last_frame_time
+        status = data.status
+        return MeterSample(
+            time=data.last_frame_time if fresh and data.last_frame_time is not None else now,
+            apparent_power_va=float(data.apparent_power_va),
+            pref_kva=(data.reference_power_va or data.cutoff_power_va) / 1000.0,
+            pcoup_kva=data.cutoff_power_va / 1000.0,
+            overload_warning=any(
+                label in data.values for label in ("ADPS", "ADIR1", "ADIR2", "ADIR3")
+            ),
+            pref_exceeded=status is not None and status.reference_power_exceeded,
+            seconds_left=data.seconds_to_cutoff,
+            fresh=fresh,
+        )
+
+    @callback
+    def _on_tick(self, _now: datetime) -> None:
+        now = self.now()
+        self._carry_out(self.engine.tick(now), now)
+
+    @callback
+    def _on_state_change(self, event: Event[EventStateChangedData]) -> None:
+        entity_id = event.data["entity_id"]
+        switch = self._sensors.get(entity_id, entity_id)
+        state = self._load_state(switch)
+        if state is None:
+            return  # unavailable or unknown: nothing to tell the engine
+        new_state = event.data["new_state"]
+        if entity_id == switch and new_state is not None:
+            asked = self._contexts.get(new_state.context.id)
+            if asked is not None and asked != self._intent.get(switch, asked):
+                # The late echo of an earlier command of ours, overtaken by a newer one: it is
+                # no user's choice, and the newer command is on its way.
+                return
+            if asked is None and state.is_on and self._held(switch):
+                LOGGER.info("%s was switched back on while shed: respected", switch)
+        now = self.now()
+        self._carry_out(self.engine.update_load(state, now), now, save=True)
+
+    def _held(self, switch: str) -> bool:
+        return any(item.load == switch for item in self.status.shed)
+
+    def _load_state(self, switch: str) -> LoadState | None:
+        state = self.hass.states.get(switch)
+        if state is None or state.state not in (STATE_ON, STATE_OFF):
+            return None
+        return LoadState(switch, state.state == STATE_ON, self._power_w(self.loads[switch]))
+
+    def _power_w(self, load: ManagedLoad) -> float | None:
+        sensor = load.config.power_sensor
+        state = self.hass.states.get(sensor) if sensor else None
+        if state is None:
+            return None
+        try:
+            value = float(state.state)
+        except ValueError:
+            return None
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        return value * 1000.0 if unit == UnitOfPower.KILO_WATT else value
+
+    # User requests (entities and services)
+
+    @callback
+    def async_shed(self, switch: str) -> None:
+        """Shed a load by hand: it stays off until restored by hand."""
+        now = self.now()
+        self._carry_out(self.engine.shed(switch, now), now, save=True)
+
+    @callback
+    def async_restore(self, switch: str) -> None:
+        """Restore a shed load by hand."""
+        now = self.now()
+        self._carry_out(self.engine.restore(switch, now), now, save=True)
+
+    @callback
+    def async_boost(self, switch: str, duration_s: float) -> None:
+        """Keep a load on for `duration_s`, switching it on if needed."""
+        now = self.now()
+        self._boosts[switch] = now + duration_s
+        self._carry_out(self.engine.boost(switch, now, duration_s), now, save=True)
+
+    @callback
+    def async_set_priority(self, switch: str, priority: int) -> None:
+        """Change a load's priority, kept across restarts."""
+        load = self.loads[switch]
+        self._priorities[load.subentry_id] = priority
+        self.engine.set_priority(switch, priority)
+        now = self.now()
+        self._carry_out(self.engine.tick(now), now, save=True)
+
+    def priority(self, switch: str) -> int:
+        """A load's priority now."""
+        load = self.loads[switch]
+        return self._priorities.get(load.subentry_id, load.configured_priority)
+
+    @callback
+    def async_set_enabled(self, enabled: bool) -> None:
+        """Switch shedding on or off; shed loads still come back in stages when off."""
+        now = self.now()
+        self._carry_out(self.engine.set_enabled(enabled, now), now, save=True)
+
+    @callback
+    def async_set_limits(self, shed: float, restore: float, unit: Unit) -> None:
+        """Change the shed and restore limits (raises ValueError if they cannot work)."""
+        self.settings = _settings_with_limits(shed, restore, unit)
+        self.engine.settings = self.settings
+        now = self.now()
+        self._carry_out(self.engine.tick(now), now, save=True)
+
+    def load_status(self, switch: str) -> str | None:
+        """The status sensor's value of a load."""
+        if self._held(switch):
+            return LoadStatus.SHED
+        until = self.status.overrides.get(switch)
+        if until is not None:
+            return LoadStatus.BOOST if self._boosts.get(switch) == until else LoadStatus.OVERRIDE
+        state = self.hass.states.get(switch)
+        if state is None or state.state not in (STATE_ON, STATE_OFF):
+            return None
+        return state.state
+
+    # Carrying out
+
+    @callback
+    def _carry_out(self, actions: Iterable[Action], now: float, *, save: bool = False) -> None:
+        for action in actions:
+            match action:
+                case Shed():
+                    self._switch(action.load, on=False)
+                    self._fire(EVENT_LOAD_SHED, action.load, action.reason)
+                case Restore():
+                    self._switch(action.load, on=True)
+                    self._fire(EVENT_LOAD_RESTORED, action.load, action.reason)
+                case Notify():
+                    self._notify("load_can_return", action.load)
+                case RaiseLongShed():
+                    self._raise_long_shed(action.load, action.since)
+            save = True
+        self.status = self.engine.status(now)
+        self._boosts = {
+            switch: until for switch, until in self._boosts.items() if until > now
+        }
+        self._clear_long_sheds()
+        if save:
+            self._store.async_delay_save(self._data, SAVE_DELAY_S)
+        for update in list(self._listeners):
+            update()
+
+    def _switch(self, switch: str, *, on: bool) -> None:
+        context = Context()
+        self._contexts[context.id] = on
+        while len(self._contexts) > MAX_CONTEXTS:
+            del self._contexts[next(iter(self._contexts))]
+        self._intent[switch] = on
+        self.entry.async_create_task(
+            self.hass, self._async_call(switch, on, context), f"shedding {switch}", eager_start=True
+        )
+
+    async def _async_call(self, switch: str, on: bool, context: Context) -> None:
+        try:
+            await self.hass.services.async_call(
+                SWITCH_DOMAIN,
+                SERVICE_TURN_ON if on else SERVICE_TURN_OFF,
+                {ATTR_ENTITY_ID: switch},
+                blocking=True,
+                context=context,
+            )
+        except HomeAssistantError as err:
+            # The engine keeps the load as it decided; the next state report tells the truth.
+            LOGGER.warning("Could not switch %s %s: %s", switch, "on" if on else "off", err)
+
+    def _fire(self, event_type: str, switch: str, reason: str) -> None:
+        load = self.loads[switch]
+        self.hass.bus.async_fire(
+            event_type,
+            {
+                ATTR_ENTITY_ID: switch,
+                "load": load.title,
+                "reason": reason,
+                "config_entry_id": self.entry.entry_id,
+                "subentry_id": load.subentry_id,
+            },
+        )
+
+    def _issue_id(self, switch: str) -> str:
+        return f"long_shed_{self.entry.entry_id}_{self.loads[switch].subentry_id}"
+
+    def _raise_long_shed(self, switch: str, since: float) -> None:
+        since_text = datetime.fromtimestamp(since, UTC).isoformat(timespec="minutes")
+        placeholders = {"load": self.loads[switch].title, "since": since_text}
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id(switch),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="long_shed",
+            translation_placeholders=placeholders,
+        )
+        self._raised.add(switch)
+        self._notify("long_shed", switch, since=since_text)
+
+    def _clear_long_sheds(self) -> None:
+        for switch in list(self._raised):
+            if not self._held(switch):
+                self._raised.discard(switch)
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(switch))
+                persistent_notification.async_dismiss(self.hass, self._issue_id(switch))
+
+    def _notify(self, key: str, switch: str, **placeholders: str) -> None:
+        load = self.loads[switch]
+        notification_id = (
+            self._issue_id(switch) if key == "long_shed" else f"{key}_{load.subentry_id}"
+        )
+        self.entry.async_create_task(
+            self.hass,
+            self._async_notify(key, notification_id, {"load": load.title, **placeholders}),
+            f"shedding notification {switch}",
+        )
+
+    async def _async_notify(
+        self, key: str, notification_id: str, placeholders: dict[str, str]
+    ) -> None:
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+        )
+        prefix = f"component.{DOMAIN}.exceptions"
+        title = strings.get(f"{prefix}.{key}_title.message", key)
+        message = strings.get(f"{prefix}.{key}.message", key)
+        persistent_notification.async_create(
+            self.hass,
+            message.format(**placeholders),
+            title=title.format(**placeholders),
+            notification_id=notification_id,
+        )
+
+
+def _settings_with_limits(shed: float, restore: float, unit: Unit) -> SheddingSettings:
+    return SheddingSettings(shed_limit=Limit(shed, unit), restore_limit=Limit(restore, unit))
+
+
+def managers(hass: HomeAssistant) -> Iterable[SheddingManager]:
+    """The shedding managers of every loaded meter entry."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        if entry.runtime_data.shedding is not None:
+            yield entry.runtime_data.shedding
+
