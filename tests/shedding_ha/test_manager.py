@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components import persistent_notification
-from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
-from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import Context, Event, HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.gestion_energie.const import DOMAIN
@@ -281,3 +290,39 @@ async def test_the_enable_switch(hass: HomeAssistant, meter: Meter) -> None:
     await meter.frames(9000, 1, overload=True)
     assert [event.data[ATTR_ENTITY_ID] for event in shed] == [RADIATOR, HEATER]
     assert state(hass, "switch.linky_load_shedding") == STATE_ON
+
+
+async def test_a_failing_switch_is_logged_and_shedding_goes_on(
+    hass: HomeAssistant, meter: Meter, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def refuse(call: ServiceCall) -> None:
+        raise HomeAssistantError("the plug does not answer")
+
+    hass.services.async_register("switch", "turn_off", refuse)
+    await meter.frames(3000, 2)
+    await meter.frames(9000, 1, overload=True)
+    assert "Could not switch switch.radiator off: the plug does not answer" in caplog.text
+    assert state(hass, "sensor.radiator_status") == "shed"  # as decided; the switch tells later
+
+
+async def test_state_is_saved_when_home_assistant_stops(
+    hass: HomeAssistant, meter: Meter, hass_storage: dict[str, Any]
+) -> None:
+    await meter.frames(3000, 2)
+    await meter.frames(9000, 1, overload=True)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    saved = hass_storage[f"{DOMAIN}.shedding.{meter.entry.entry_id}"]["data"]
+    assert saved["engine"]["loads"][RADIATOR]["hold"]["reason"] == "overload_signal"
+
+
+async def test_unavailable_switches_and_odd_sensor_values_are_skipped(
+    hass: HomeAssistant, meter: Meter
+) -> None:
+    hass.states.async_set("input_boolean.radiator", STATE_UNAVAILABLE)
+    hass.states.async_set(RADIATOR, STATE_UNAVAILABLE)
+    hass.states.async_set("sensor.washer_power", "n/a")
+    await hass.async_block_till_done()
+    assert state(hass, "sensor.radiator_status") == STATE_UNKNOWN
+    await meter.frames(3000, 2)
+    assert meter.manager._power_w(meter.manager.loads[WASHER]) is None
