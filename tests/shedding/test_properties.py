@@ -22,6 +22,10 @@ BUSY_S = 3600.0  # appliances run and the unmanaged load moves during the first 
 # Then a quiet tail long enough for every lockout to end: one hour plus the restore delays.
 DURATION_S = BUSY_S + 3600.0 + 900.0
 URGENT = {Reason.OVER_LIMIT, Reason.CUTOFF_NEAR, Reason.OVERLOAD_SIGNAL}
+# While the meter is silent the engine cannot see an overload coming: a trip is out of its
+# reach until the first reading after the silence (meter period and report latency, at most
+# 2.3 s here) has reached the plugs (at most 2 s).
+BLIND_AFTER_SILENCE_S = 5.0
 PROPERTIES = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -85,8 +89,13 @@ def check_priority_order(time: float, engine: SheddingEngine, actions: list[Acti
 def test_random_houses_never_trip_never_flap_and_get_every_load_back(scenario: Scenario) -> None:
     outcome = HouseSimulation(scenario, SETTINGS, observer=check_priority_order).run()
     # All the managed loads may be cut and the unmanaged load stays under the limit:
-    # shedding can always prevent the cut, so the meter must never cut.
-    assert outcome.tripped_at is None
+    # shedding can always prevent the cut when it sees the meter, so the meter never cuts
+    # but for an overload that built up while the meter was silent.
+    if outcome.tripped_at is not None:
+        assert any(
+            start <= outcome.tripped_at <= end + BLIND_AFTER_SILENCE_S
+            for start, end in scenario.silences
+        ), outcome.tripped_at
     for appliance in scenario.appliances:
         load = appliance.config.load
         assert outcome.most_commands_in_an_hour(load) <= SETTINGS.max_toggles_per_hour
