@@ -49,9 +49,7 @@ class SheddingEntity(Entity):
     # update interval, like the meter's own measurements.
     _fast = False
 
-    def __init__(
-        self, manager: SheddingManager, key: str, load: ManagedLoad | None = None
-    ) -> None:
+    def __init__(self, manager: SheddingManager, key: str, load: ManagedLoad | None = None) -> None:
         """Attach the entity to the meter's device, or to the load's."""
         self.manager = manager
         self.load = load
@@ -313,9 +311,7 @@ def async_add_shedding_sensors(
         return
     async_add_entities(SheddingSensor(manager, description) for description in SENSORS)
     for load in manager.loads.values():
-        async_add_entities(
-            [LoadStatusSensor(manager, load)], config_subentry_id=load.subentry_id
-        )
+        async_add_entities([LoadStatusSensor(manager, load)], config_subentry_id=load.subentry_id)
 
 
 @callback
@@ -326,9 +322,7 @@ def async_add_shedding_numbers(
     if (manager := _manager(entry)) is None:
         return
     for load in manager.loads.values():
-        async_add_entities(
-            [LoadPriorityNumber(manager, load)], config_subentry_id=load.subentry_id
-        )
+        async_add_entities([LoadPriorityNumber(manager, load)], config_subentry_id=load.subentry_id)
 
 
 @callback

@@ -414,9 +414,7 @@ class SheddingManager:
                     self._raise_long_shed(action.load, action.since)
             save = True
         self.status = self.engine.status(now)
-        self._boosts = {
-            switch: until for switch, until in self._boosts.items() if until > now
-        }
+        self._boosts = {switch: until for switch, until in self._boosts.items() if until > now}
         self._clear_long_sheds()
         if save:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
@@ -521,4 +519,3 @@ def managers(hass: HomeAssistant) -> Iterable[SheddingManager]:
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
         if entry.runtime_data.shedding is not None:
             yield entry.runtime_data.shedding
-
