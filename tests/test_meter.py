@@ -143,6 +143,7 @@ async def test_an_index_going_backwards_is_never_recorded(
         await hass.async_block_till_done()
     assert hass.states.get(east).state == "2000.001"  # type: ignore[union-attr]
     rejected_before = coordinator.data.rejected_values
+    assert rejected_before == 0  # first readings wait for confirmation: not refusals
     freezer.tick(timedelta(seconds=1))
     coordinator.async_receive(standard_frame(east=1_999_000))  # backwards
     freezer.tick(timedelta(seconds=1))

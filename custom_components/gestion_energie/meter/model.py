@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum, auto
 
 from ..tic import CATALOGUE, CutoffModel, Frame, TicMode, parse_horodate, parse_value
 from ..tic.interpret import (
@@ -41,6 +42,12 @@ _STANDARD_PERIODS = {  # LTARF words -> period, for standard-mode supplier calen
 }
 
 
+class _Verdict(Enum):
+    ACCEPTED = auto()
+    PENDING = auto()  # no confirmed reference yet: held back, not counted as refused
+    REFUSED = auto()
+
+
 @dataclass(slots=True)
 class _IndexGuard:
     """The last accepted value of one energy index and when it was read."""
@@ -62,7 +69,7 @@ class MeterData:
     frames: int = 0
     valid_groups: int = 0
     invalid_groups: int = 0
-    rejected_values: int = 0  # index readings refused by the guard
+    rejected_values: int = 0  # index readings refused against a confirmed reference
     apparent_power_va: int | None = None
     reference_power_va: int | None = None  # what the contract allows (PREF)
     cutoff_power_va: int | None = None  # what the switch is set to (PCOUP)
@@ -110,13 +117,11 @@ class MeterModel:
         for label, group in frame.groups.items():
             value = parse_value(label, group.data)
             spec = CATALOGUE[label]
-            if (
-                spec.total_increasing
-                and isinstance(value, int)
-                and not self._accept_index(label, value, now)
-            ):
-                data.rejected_values += 1
-                continue
+            if spec.total_increasing and isinstance(value, int):
+                verdict = self._check_index(label, value, now)
+                if verdict is not _Verdict.ACCEPTED:
+                    data.rejected_values += verdict is _Verdict.REFUSED
+                    continue
             values[label] = value
             if group.horodate is not None:
                 data.horodates[label] = parse_horodate(group.horodate).when
@@ -126,23 +131,28 @@ class MeterModel:
         data.values.update(values)
         self._derive(now)
 
-    def _accept_index(self, label: str, value: int, now: float) -> bool:
-        """Refuse an index that goes backwards or rises faster than the meter can count."""
+    def _check_index(self, label: str, value: int, now: float) -> _Verdict:
+        """Refuse an index that goes backwards or rises faster than the meter can count.
+
+        A first reading is held back until the next one confirms it: nothing earlier to
+        check it against, and a wrong first value would become the reference.
+        """
         guard = self._guards.get(label)
         if guard is None:
             self._guards[label] = _IndexGuard(value, now, confirmed=False)
-            return False
+            return _Verdict.PENDING
         elapsed_h = max(now - guard.time, 0.0) / 3600
         plausible = (
             guard.value <= value <= guard.value + MAX_METER_POWER_W * elapsed_h + (INDEX_MARGIN_WH)
         )
         if plausible:
             self._guards[label] = _IndexGuard(value, now, confirmed=True)
-            return True
+            return _Verdict.ACCEPTED
         if not guard.confirmed:
             # The unconfirmed first reading may be the wrong one: start again from this one.
             self._guards[label] = _IndexGuard(value, now, confirmed=False)
-        return False
+            return _Verdict.PENDING
+        return _Verdict.REFUSED
 
     def _derive(self, now: float) -> None:
         data = self.data
