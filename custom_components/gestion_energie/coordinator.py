@@ -126,9 +126,24 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         if self._stale:
             self._stale = False
             LOGGER.info("Meter %s: frames arrive again", self.config_entry.title)
-            ir.async_delete_issue(self.hass, DOMAIN, f"no_data_{self.config_entry.entry_id}")
+            self._clear_issue("no_data")
         self._check_cutoff_switch()
         self.async_set_updated_data(self.model.data)
+
+    def _raise_issue(self, key: str, severity: ir.IssueSeverity, **placeholders: str) -> None:
+        """Raise (or keep) the repair issue `key` of this meter; its text names the meter."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{key}_{self.config_entry.entry_id}",
+            is_fixable=False,
+            severity=severity,
+            translation_key=key,
+            translation_placeholders={"meter": self.config_entry.title, **placeholders},
+        )
+
+    def _clear_issue(self, key: str) -> None:
+        ir.async_delete_issue(self.hass, DOMAIN, f"{key}_{self.config_entry.entry_id}")
 
     @callback
     def _async_check_stale(self, _now: object = None) -> None:
@@ -142,76 +157,39 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             self.async_set_update_error(
                 UpdateFailed(translation_domain=DOMAIN, translation_key="no_data")
             )
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                f"no_data_{self.config_entry.entry_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="no_data",
-                translation_placeholders={"meter": self.config_entry.title},
-            )
+            self._raise_issue("no_data", ir.IssueSeverity.WARNING)
 
     def _watch_bad_input(self, now: float, *, produced_frames: bool) -> None:
         """Raise a repair issue when only rejected groups arrive for long (wiring, adapter)."""
-        issue_id = f"checksum_errors_{self.config_entry.entry_id}"
         stats = self.decoder.stats
         rejected = stats.bad_checksum + stats.bad_format
         if produced_frames:
             self._rejected_at_last_frame = rejected
             if self._bad_since is not None:
                 self._bad_since = None
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                self._clear_issue("checksum_errors")
             return
         if rejected == self._rejected_at_last_frame:
             return
         if self._bad_since is None:
             self._bad_since = now
         elif now - self._bad_since > CHECKSUM_ISSUE_AFTER.total_seconds():
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="checksum_errors",
-                translation_placeholders={"meter": self.config_entry.title},
-            )
+            self._raise_issue("checksum_errors", ir.IssueSeverity.ERROR)
 
     @callback
     def async_source_status(self, status: SourceStatus) -> None:
         """A repair issue while the source cannot be opened (adapter gone, no radio chip)."""
-        issue_id = f"source_unavailable_{self.config_entry.entry_id}"
         error = status.last_error
         if status.connected or error is None or not cannot_open(error):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-            return
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="source_unavailable",
-            translation_placeholders={"meter": self.config_entry.title, "error": str(error)},
-        )
+            self._clear_issue("source_unavailable")
+        else:
+            self._raise_issue("source_unavailable", ir.IssueSeverity.ERROR, error=str(error))
 
     def _check_cutoff_switch(self) -> None:
         """A repair issue while the meter's cut-off switch is open."""
-        issue_id = f"cutoff_open_{self.config_entry.entry_id}"
         status = self.data.status
         if status is not None and status.cutoff_switch is not CutoffSwitch.CLOSED:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.CRITICAL,
-                translation_key="cutoff_open",
-                translation_placeholders={
-                    "meter": self.config_entry.title,
-                    "reason": status.cutoff_switch.name.lower(),
-                },
-            )
+            reason = status.cutoff_switch.name.lower()
+            self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=reason)
         else:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            self._clear_issue("cutoff_open")
