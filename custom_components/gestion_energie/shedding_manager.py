@@ -301,7 +301,11 @@ class SheddingManager:
         switch = self._sensors.get(entity_id, entity_id)
         state = self._load_state(switch)
         if state is None:
-            return  # unavailable or unknown: nothing to tell the engine
+            if entity_id == switch:
+                # The switch cannot be reached: nothing is switched through it meanwhile.
+                now = self.now()
+                self._carry_out(self.engine.update_unavailable(switch, now), now)
+            return
         new_state = event.data["new_state"]
         if entity_id == switch and new_state is not None:
             asked = self._contexts.get(new_state.context.id)
@@ -403,11 +407,11 @@ class SheddingManager:
         for action in actions:
             match action:
                 case Shed():
-                    self._switch(action.load, on=False)
-                    self._fire(EVENT_LOAD_SHED, action.load, action.reason)
+                    if self._switch(action.load, on=False):
+                        self._fire(EVENT_LOAD_SHED, action.load, action.reason)
                 case Restore():
-                    self._switch(action.load, on=True)
-                    self._fire(EVENT_LOAD_RESTORED, action.load, action.reason)
+                    if self._switch(action.load, on=True):
+                        self._fire(EVENT_LOAD_RESTORED, action.load, action.reason)
                 case Notify():
                     self._notify("load_can_return", action.load)
                 case RaiseLongShed():
@@ -421,7 +425,13 @@ class SheddingManager:
         for update in list(self._listeners):
             update()
 
-    def _switch(self, switch: str, *, on: bool) -> None:
+    def _switch(self, switch: str, *, on: bool) -> bool:
+        """Ask the switch to switch; False if it cannot be reached (nothing is sent)."""
+        if self._load_state(switch) is None:
+            # Home Assistant would skip an unavailable switch without a word.
+            LOGGER.warning("Could not switch %s %s: it is unavailable", switch, _on_off(on))
+            self.engine.switch_failed(switch, on, self.now(), reachable=False)
+            return False
         context = Context()
         self._contexts[context.id] = on
         while len(self._contexts) > MAX_CONTEXTS:
@@ -430,6 +440,7 @@ class SheddingManager:
         self.entry.async_create_task(
             self.hass, self._async_call(switch, on, context), f"shedding {switch}", eager_start=True
         )
+        return True
 
     async def _async_call(self, switch: str, on: bool, context: Context) -> None:
         try:
@@ -441,8 +452,12 @@ class SheddingManager:
                 context=context,
             )
         except HomeAssistantError as err:
-            # The engine keeps the load as it decided; the next state report tells the truth.
-            LOGGER.warning("Could not switch %s %s: %s", switch, "on" if on else "off", err)
+            # A restore that failed is held again, to come back later; a failed shed stays
+            # as decided, the meter's next readings show it and something else is shed.
+            LOGGER.warning("Could not switch %s %s: %s", switch, _on_off(on), err)
+            now = self.now()
+            self.engine.switch_failed(switch, on, now)
+            self._carry_out([], now, save=True)
 
     def _fire(self, event_type: str, switch: str, reason: str) -> None:
         load = self.loads[switch]
@@ -508,6 +523,10 @@ class SheddingManager:
             title=title.format(**placeholders),
             notification_id=notification_id,
         )
+
+
+def _on_off(on: bool) -> str:
+    return "on" if on else "off"
 
 
 def _settings_with_limits(shed: float, restore: float, unit: Unit) -> SheddingSettings:

@@ -381,3 +381,62 @@ def test_status_reports_available_and_shed_power() -> None:
     assert status.shed_power_va == 2000
     assert status.seconds_left == 10.0
     assert status.shed[0].since == 0
+
+
+def test_a_load_whose_switch_cannot_be_reached_is_neither_shed_nor_restored() -> None:
+    engine = make_engine(LOW, HIGH)
+    feed(engine, 0, 10, 3000)
+    assert only(feed(engine, 10, 11, 9000, seconds_left=10.0)) == [
+        Shed("switch.low", Reason.CUTOFF_NEAR),
+        Shed("switch.high", Reason.CUTOFF_NEAR),
+    ]
+    engine.update_load(LoadState("switch.low", is_on=False), 11)
+    engine.update_load(LoadState("switch.high", is_on=False), 11)
+    assert engine.update_unavailable("switch.low", 12) == []
+    assert engine.update_unavailable("switch.gone", 12) == []
+    # Room for both, well past the minimum off time: only the one that answers comes back.
+    actions = only(feed(engine, 12, 400, 1000))
+    assert actions == [Restore("switch.high", Reason.BUDGET_AVAILABLE)]
+    assert [item.load for item in engine.status(400).shed] == ["switch.low"]
+    # It answers again, still off: it comes back; switched on meanwhile, it is released.
+    assert engine.update_load(LoadState("switch.low", is_on=False), 400) == [
+        Restore("switch.low", Reason.BUDGET_AVAILABLE)
+    ]
+    engine.update_unavailable("switch.high", 420)
+    engine.shed("switch.high", 421)
+    engine.update_load(LoadState("switch.high", is_on=True), 422)
+    assert engine.status(422).shed == ()
+
+
+def test_a_restore_that_does_not_reach_the_switch_is_held_again() -> None:
+    engine = make_engine(LOW)
+    feed(engine, 0, 10, 3000)
+    feed(engine, 10, 11, 9000, seconds_left=10.0)
+    engine.update_load(LoadState("switch.low", is_on=False), 11)
+    assert feed(engine, 11, 131, 1000) == [(130, Restore("switch.low", Reason.BUDGET_AVAILABLE))]
+    engine.switch_failed("switch.low", True, 130.5)
+    (held,) = engine.status(131).shed
+    assert (held.reason, held.since) == (Reason.CUTOFF_NEAR, 10)
+    # Tried again on the next readings; a switch that cannot be reached waits for its report.
+    assert only(feed(engine, 131, 132, 1000)) == [Restore("switch.low", Reason.BUDGET_AVAILABLE)]
+    engine.switch_failed("switch.low", True, 131.5, reachable=False)
+    assert feed(engine, 132, 300, 1000) == []
+    assert engine.update_load(LoadState("switch.low", is_on=False), 300) == [
+        Restore("switch.low", Reason.BUDGET_AVAILABLE)
+    ]
+    # A failed shed, an unknown load, a restore already seen: nothing changes.
+    engine.switch_failed("switch.gone", True, 301)
+    engine.update_load(LoadState("switch.low", is_on=True), 302)
+    engine.switch_failed("switch.low", True, 303)
+    assert engine.status(303).shed == ()
+    engine.shed("switch.low", 304)
+    engine.switch_failed("switch.low", False, 304)
+    assert [item.load for item in engine.status(304).shed] == ["switch.low"]
+
+
+def test_a_failed_boost_of_a_load_not_held_holds_nothing() -> None:
+    engine = make_engine(LOW)
+    engine.update_load(LoadState("switch.low", is_on=False), 1)
+    assert engine.boost("switch.low", 2, 600) == [Restore("switch.low", Reason.BOOST)]
+    engine.switch_failed("switch.low", True, 3)
+    assert engine.status(3).shed == ()

@@ -65,11 +65,17 @@ class _Hold:
 
 @dataclass(slots=True)
 class _Command:
-    """A switching the engine ordered that the meter has not shown yet."""
+    """A switching the engine ordered that the meter has not shown yet.
+
+    A restore keeps why and since when the load was held, to hold it again if the switching
+    never reaches the switch (`switch_failed`).
+    """
 
     on: bool
     at: float
     power_va: float
+    held_reason: str | None = None
+    held_since: float | None = None
 
 
 @dataclass(slots=True)
@@ -138,7 +144,50 @@ class SheddingEngine:
             load.learner.observe_running(state.power_w)
         if was_on is not None and was_on != state.is_on:
             self._on_switched(load, at)
+        elif was_on is None and state.is_on and load.hold is not None:
+            # A held load whose switch comes back on after being unreachable: switched on
+            # meanwhile, released as at start (`reconcile`).
+            load.hold = None
         return self._decide(at)
+
+    def update_unavailable(self, load_id: str, now: Instant) -> list[Action]:
+        """Take a switch's report that it cannot be reached (unavailable, unknown).
+
+        Its state is unknown until it reports again: it is neither shed nor restored meanwhile
+        (a switching would not reach it), and a held load stays held, to come back once its
+        switch answers again.
+        """
+        at = seconds(now)
+        self._watch(at)
+        load = self._loads.get(load_id)
+        if load is None:
+            return []
+        load.is_on = None
+        return self._decide(at)
+
+    def switch_failed(
+        self, load_id: str, on: bool, now: Instant, *, reachable: bool = True
+    ) -> None:
+        """A switching the engine ordered did not reach the switch.
+
+        A failed restore holds the load again as it was held (reason and time), so that it
+        comes back later; a failed shed is left as it is: the meter shows that the power did
+        not fall, and the engine sheds another load. `reachable=False`: the switch could not
+        be reached at all, its state is unknown until it reports again (`update_unavailable`).
+        Nothing is decided here: the next reading or tick does (a retry counts as a toggle).
+        """
+        self._watch(seconds(now))
+        load = self._loads.get(load_id)
+        if load is None:
+            return
+        if not reachable:
+            load.is_on = None
+        command = load.command
+        if not on or command is None or not command.on or load.hold is not None or load.is_on:
+            return  # not a restore of ours, or the switch already reports it on
+        load.command = None
+        if command.held_reason is not None and command.held_since is not None:
+            load.hold = _Hold(Reason(command.held_reason), command.held_since)
 
     def tick(self, now: Instant) -> list[Action]:
         """Let time pass: silence, long sheds, dwell times and lockouts end."""
@@ -502,6 +551,7 @@ class SheddingEngine:
         assert load.hold is not None  # noqa: S101 - callers pass held loads
         return (
             load.hold.reason not in NOT_AUTO_RESTORED
+            and load.is_on is not None  # its switch answers
             and now - load.hold.since >= self.settings.min_off_s
             and self._toggles(load, now) <= self.settings.max_toggles_per_hour - 2
         )
@@ -524,8 +574,14 @@ class SheddingEngine:
         return Shed(load.config.load, reason)
 
     def _restore(self, load: _Load, reason: Reason, now: float) -> Restore:
-        load.hold = None
-        load.command = _Command(on=True, at=now, power_va=load.learner.estimate_w)
+        hold, load.hold = load.hold, None
+        load.command = _Command(
+            on=True,
+            at=now,
+            power_va=load.learner.estimate_w,
+            held_reason=None if hold is None else hold.reason.value,
+            held_since=None if hold is None else hold.since,
+        )
         load.toggles = [*self._recent(load, now), now]
         return Restore(load.config.load, reason)
 
