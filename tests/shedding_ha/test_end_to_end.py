@@ -1,0 +1,471 @@
+"""Load shedding end to end: a real Home Assistant, the plug simulator's HTTP plugs, a fed meter.
+
+The simulated meter's entry carries two plugs of the plug simulator as plug subentries (one of
+the project's API, one Tasmota) and two loads (subentries) managing their sockets' switches.
+The tests feed the meter's coordinator frames, move the clock with `freezer` and fire Home
+Assistant's timers (plug polls, the manager's tick) with `async_fire_time_changed`. Every
+assertion on a socket reads the plug simulator's own state: the switching went over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import time
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.gestion_energie.const import (
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+    SUBENTRY_PLUG,
+)
+from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.plug_flow import async_probe_plug
+from custom_components.gestion_energie.plugs import PlugType
+from custom_components.gestion_energie.shedding import LoadState
+from custom_components.gestion_energie.shedding_const import (
+    CONF_DECLARED_POWER,
+    CONF_INTERRUPT,
+    CONF_POWER_SENSOR,
+    CONF_PRIORITY,
+    CONF_RESTORE,
+    CONF_SHED_WHEN_STALE,
+    CONF_SWITCH,
+    EVENT_LOAD_RESTORED,
+    EVENT_LOAD_SHED,
+    INTERRUPT_ALLOWED,
+    RESTORE_AUTO,
+    SUBENTRY_LOAD,
+)
+from custom_components.gestion_energie.shedding_manager import SheddingManager
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
+from custom_components.gestion_energie.simulators.plugs import (
+    Fault,
+    PlugSimulator,
+    SimulatedPlug,
+    SimulatedSocket,
+)
+from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+from tests.plugs.ha import PASSWORD, TOKEN
+from tests.test_meter import standard_frame
+
+RADIATOR = "switch.radiateur"  # the project's API, priority 10: shed first
+HEATER = "switch.chauffe_eau"  # Tasmota, priority 60
+NIGHT = "2025-01-15T02:00:00+00:00"  # 03:00 in Paris: the simulated household draws ~350 VA
+STGE = 0x0002_A000 | 1 << 17
+PREF_EXCEEDED = 1 << 7
+
+
+@pytest.fixture(autouse=True)
+def loopback_sockets(socket_enabled: None) -> None:
+    """Let these tests reach the plug simulator on 127.0.0.1."""
+
+
+@pytest.fixture
+async def plugs_sim() -> AsyncGenerator[PlugSimulator]:
+    async with PlugSimulator() as simulator:
+        yield simulator
+
+
+class House:
+    """The simulated house: the meter's entry, its two plugs, its loads, and the clock."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MockConfigEntry,
+        freezer: FrozenDateTimeFactory,
+        radiator: SimulatedPlug,
+        heater: SimulatedPlug,
+    ) -> None:
+        self.hass = hass
+        self.entry = entry
+        self.freezer = freezer
+        self.radiator = radiator
+        self.heater = heater
+
+    @property
+    def coordinator(self) -> MeterCoordinator:
+        coordinator = self.entry.runtime_data.coordinator
+        assert isinstance(coordinator, MeterCoordinator)
+        return coordinator
+
+    @property
+    def manager(self) -> SheddingManager:
+        manager = self.entry.runtime_data.shedding
+        assert isinstance(manager, SheddingManager)
+        return manager
+
+    @property
+    def meter(self) -> SimulatedMeter:
+        meter = self.entry.runtime_data.simulator
+        assert isinstance(meter, SimulatedMeter)
+        return meter
+
+    def sockets(self) -> tuple[bool, bool]:
+        """Whether the radiator's and the water heater's sockets are on, as the plugs say."""
+        return self.radiator.sockets[0].on, self.heater.sockets[0].on
+
+    async def settle(self) -> None:
+        """Run until Home Assistant is idle, plug polls included but a silent plug's.
+
+        Plug polls run as background tasks, which `async_block_till_done` does not wait for
+        by default. A silent plug's poll ends only when the clock passes its timeout: the
+        loop's clock is the frozen one, so it ends in a later step.
+        """
+        await self.hass.async_block_till_done()
+        silent = {plug.name for plug in (self.radiator, self.heater) if plug.fault is Fault.SILENT}
+        while polls := [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name().startswith(f"{DOMAIN} plug ")
+            and task.get_name().removeprefix(f"{DOMAIN} plug ").split(" - ")[0] not in silent
+            and not task.done()
+        ]:
+            await asyncio.wait(polls)
+            await self.hass.async_block_till_done()
+
+    async def step(
+        self, power: int | None = None, count: int = 1, *, overload: bool = False
+    ) -> None:
+        """Let two seconds pass and hand the meter a frame, `count` times.
+
+        `power`: a frame of that apparent power (STGE bit 7 if `overload`); None: the simulated
+        meter's own frame (its household plus what the plugs draw). Home Assistant's timers run
+        as the clock moves: plug polls every 5 s, the manager's tick.
+        """
+        for _ in range(count):
+            self.freezer.tick(timedelta(seconds=2))
+            async_fire_time_changed(self.hass)
+            await self.settle()
+            if power is None:
+                frame = self.meter.frame(time.time())
+            else:
+                frame = standard_frame(power, stge=STGE | (PREF_EXCEEDED if overload else 0))
+            self.coordinator.async_receive(frame)
+            await self.settle()
+
+    async def step_until(
+        self, events: list[Event[dict[str, Any]]], count: int, power: int | None = None
+    ) -> float:
+        """Step until `count` events arrived; the seconds it took (bounded)."""
+        for step in range(1, 151):
+            await self.step(power)
+            if len(events) >= count:
+                return step * 2.0
+        raise AssertionError(events)
+
+
+def _load(subentry_id: str, title: str, switch: str, **settings: Any) -> ConfigSubentryDataWithId:
+    return ConfigSubentryDataWithId(
+        data={
+            CONF_SWITCH: switch,
+            CONF_INTERRUPT: INTERRUPT_ALLOWED,
+            CONF_RESTORE: RESTORE_AUTO,
+            CONF_SHED_WHEN_STALE: False,
+            **settings,
+        },
+        subentry_type=SUBENTRY_LOAD,
+        title=title,
+        unique_id=None,
+        subentry_id=subentry_id,
+    )
+
+
+@pytest.fixture
+async def house(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, plugs_sim: PlugSimulator
+) -> AsyncGenerator[House]:
+    """The meter's entry with both plugs (on) and both loads, loaded, its source stopped."""
+    freezer.move_to(NIGHT)
+    radiator = SimulatedPlug(
+        PlugType.GESTION_ENERGIE,
+        [SimulatedSocket(1500, on=True)],
+        name="Radiateur",
+        token=TOKEN,
+        device_id="a0b1c2d3e4f6",
+    )
+    heater = SimulatedPlug(
+        PlugType.TASMOTA,
+        [SimulatedSocket(2000, on=True)],
+        name="Chauffe-eau",
+        password=PASSWORD,
+        device_id="5ccf7f00e2e0",
+    )
+    plugs = []
+    for plug, form in (
+        (radiator, {"token": TOKEN}),
+        (heater, {"username": "admin", "password": PASSWORD}),
+    ):
+        port = await plugs_sim.add(plug)
+        title, data = await async_probe_plug(
+            hass, plug.kind, {"host": "127.0.0.1", "port": port, **form}
+        )
+        plugs.append(
+            ConfigSubentryDataWithId(
+                data=data,
+                subentry_type=SUBENTRY_PLUG,
+                title=title,
+                unique_id=plug.device_id,
+                subentry_id=f"plug_{plug.device_id}",
+            )
+        )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        options={CONF_UPDATE_INTERVAL: 0},
+        subentries_data=[
+            *plugs,
+            _load(
+                "radiator",
+                "Radiateur",
+                RADIATOR,
+                **{
+                    CONF_PRIORITY: 10,
+                    CONF_DECLARED_POWER: 1500,
+                    CONF_POWER_SENSOR: "sensor.radiateur_power",
+                },
+            ),
+            _load(
+                "heater",
+                "Chauffe-eau",
+                HEATER,
+                **{CONF_PRIORITY: 60, CONF_DECLARED_POWER: 2000},
+            ),
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    yield House(hass, entry, freezer, radiator, heater)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def _switched(events: list[Event[dict[str, Any]]]) -> list[tuple[str, str]]:
+    return [(event.data[ATTR_ENTITY_ID], event.data["reason"]) for event in events]
+
+
+async def test_the_house_is_set_up(hass: HomeAssistant, house: House) -> None:
+    assert house.sockets() == (True, True)
+    assert _state(hass, RADIATOR) == _state(hass, HEATER) == STATE_ON
+    assert _state(hass, "sensor.radiateur_power") == "1500.0"
+    assert _state(hass, "sensor.radiateur_status") == _state(hass, "sensor.chauffe_eau_status")
+    assert _state(hass, "sensor.chauffe_eau_status") == STATE_ON
+    assert _state(hass, "number.radiateur_priority") == "10"
+    assert house.meter.extra_load_va == pytest.approx(3500, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("power", "overload", "reason", "frames"),
+    [
+        (7000, True, "overload_signal", 1),  # STGE bit 7: at once
+        (7000, False, "over_limit", 4),  # SINSTS above PCOUP for the shed dwell (5 s)
+    ],
+    ids=["stge_bit_7", "sinsts_above_pcoup"],
+)
+async def test_an_overload_switches_the_least_important_plug_off_then_back_on(
+    hass: HomeAssistant, house: House, power: int, overload: bool, reason: str, frames: int
+) -> None:
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    assert shed == []
+    await house.step(power, frames - 1, overload=overload)
+    assert shed == []
+    await house.step(power, overload=overload)
+    # The radiator's plug (project's API) switched its socket off; the water heater's stays on.
+    assert house.sockets() == (False, True)
+    assert _switched(shed) == [(RADIATOR, reason)]
+    assert shed[0].data == {
+        ATTR_ENTITY_ID: RADIATOR,
+        "load": "Radiateur",
+        "reason": reason,
+        "config_entry_id": house.entry.entry_id,
+        "subentry_id": "radiator",
+    }
+    assert _state(hass, RADIATOR) == STATE_OFF
+    assert _state(hass, "sensor.radiateur_status") == "shed"
+    assert _state(hass, "binary_sensor.linky_shedding_active") == STATE_ON
+    assert _state(hass, "sensor.linky_shed_power") == "1500"
+    # The power falls back: nothing comes back before the minimum off time (120 s) ...
+    await house.step(2000, 55)  # 110 s
+    assert restored == []
+    assert house.sockets() == (False, True)
+    # ... then the radiator does, the fresh frames having shown room for it.
+    took = await house.step_until(restored, 1, 2000)
+    assert 110 + took <= 130
+    assert house.sockets() == (True, True)
+    assert _switched(restored) == [(RADIATOR, "budget_available")]
+    assert restored[0].data["subentry_id"] == "radiator"
+    assert _state(hass, RADIATOR) == STATE_ON
+    assert _state(hass, "sensor.radiateur_status") == STATE_ON
+    assert _state(hass, "binary_sensor.linky_shedding_active") == STATE_OFF
+    assert _state(hass, "sensor.linky_loads_shed") == "0"
+
+
+async def test_a_big_overload_sheds_both_plugs_least_important_first(
+    hass: HomeAssistant, house: House
+) -> None:
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    await house.step(9000, overload=True)
+    assert house.sockets() == (False, False)
+    assert _switched(shed) == [(RADIATOR, "overload_signal"), (HEATER, "overload_signal")]
+    # Back in stages, the most important (the water heater) first.
+    await house.step_until(restored, 1, 1500)
+    assert house.sockets() == (False, True)
+    await house.step_until(restored, 2, 3500)
+    assert house.sockets() == (True, True)
+    assert [event.data[ATTR_ENTITY_ID] for event in restored] == [HEATER, RADIATOR]
+
+
+async def test_a_plug_that_stops_answering_while_shed_is_restored_once_it_answers(
+    hass: HomeAssistant, house: House
+) -> None:
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    await house.step(7000, overload=True)
+    assert house.sockets() == (False, True)
+    # The radiator's plug stops answering: its next poll times out (4 s), its switch is
+    # unavailable.
+    house.radiator.fault = Fault.SILENT
+    await house.step(2000, 6)
+    assert _state(hass, RADIATOR) == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.radiateur_status") == "shed"
+    # Room again, well past the minimum off time, while the plug is still silent: nothing
+    # breaks, the meter and the other plug go on, and the socket stays off.
+    await house.step(2000, 60)
+    assert house.sockets() == (False, True)
+    assert restored == []
+    assert _state(hass, HEATER) == STATE_ON
+    assert house.coordinator.last_update_success
+    # The plug answers again: the radiator comes back.
+    house.radiator.fault = Fault.NONE
+    await house.step_until(restored, 1, 2000)
+    assert house.sockets() == (True, True)
+    assert _state(hass, RADIATOR) == STATE_ON
+    assert _state(hass, "sensor.radiateur_status") == STATE_ON
+    assert _switched(shed) == [(RADIATOR, "overload_signal")]
+    assert _switched(restored) == [(RADIATOR, "budget_available")]
+
+
+async def test_closed_loop_shedding_a_socket_lowers_the_simulated_meter(
+    hass: HomeAssistant, house: House
+) -> None:
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    data = house.coordinator.data
+    # The simulated meter's own frames: its household (~350 VA at night) plus both plugs.
+    await house.step(count=3)
+    before = data.apparent_power_va
+    assert before is not None
+    assert 3500 < before < 4000
+    # A kettle and an oven on top for two minutes: above PCOUP, the meter raises STGE bit 7.
+    house.meter.start_overload(time.time(), 2500, 120)
+    await house.step()
+    assert house.sockets() == (False, True)
+    assert _switched(shed) == [(RADIATOR, "overload_signal")]
+    # The plug read back at once after switching: the simulated meter already counts it.
+    assert house.meter.extra_load_va == pytest.approx(2000, abs=1)
+    await house.step()
+    after = data.apparent_power_va
+    assert after is not None
+    assert after - (before + 2500) == pytest.approx(-1500, abs=150)
+    assert after < 6000
+    assert data.status is not None
+    assert not data.status.reference_power_exceeded
+    # The overload over, the radiator comes back and the meter shows it again.
+    await house.step_until(restored, 1)
+    assert house.sockets() == (True, True)
+    await house.step()
+    back = data.apparent_power_va
+    assert back is not None
+    assert back == pytest.approx(before, abs=150)
+    assert house.meter.extra_load_va == pytest.approx(3500, abs=1)
+    assert len(shed) == 1
+
+
+async def test_a_restore_the_plug_refuses_is_held_again_and_tried_later(
+    hass: HomeAssistant, house: House, caplog: pytest.LogCaptureFixture
+) -> None:
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    await house.step(7000, overload=True)
+    await house.step(2000, 5)
+    # The plug answers anything but a plug's reply just as the user boosts the radiator.
+    house.radiator.fault = Fault.NOT_A_PLUG
+    await hass.services.async_call(DOMAIN, "boost", {"load": RADIATOR}, blocking=True)
+    await hass.async_block_till_done()
+    assert "Could not switch switch.radiateur on: " in caplog.text
+    assert house.sockets() == (False, True)
+    assert _state(hass, RADIATOR) == STATE_UNAVAILABLE  # read again at once after the failure
+    assert _state(hass, "sensor.radiateur_status") == "shed"  # held again, not forgotten
+    await house.step(2000, 70)
+    assert house.sockets() == (False, True)
+    house.radiator.fault = Fault.NONE
+    await house.step_until(restored, 2)
+    assert house.sockets() == (True, True)
+    assert _switched(restored) == [(RADIATOR, "boost"), (RADIATOR, "budget_available")]
+    assert _state(hass, "sensor.radiateur_status") == "boost"  # on, and kept on for an hour
+
+
+async def test_a_shed_plug_unavailable_at_start_comes_back_once_it_answers(
+    hass: HomeAssistant, house: House
+) -> None:
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    await house.step(7000, overload=True)
+    assert await hass.config_entries.async_unload(house.entry.entry_id)
+    # Home Assistant restarts while the radiator's plug answers nonsense.
+    house.radiator.fault = Fault.NOT_A_PLUG
+    assert await hass.config_entries.async_setup(house.entry.entry_id)
+    await hass.async_block_till_done()
+    await house.entry.runtime_data.source.stop()
+    assert _state(hass, RADIATOR) == STATE_UNAVAILABLE
+    assert _state(hass, "sensor.radiateur_status") == "shed"
+    await house.step(2000, 70)
+    assert house.sockets() == (False, True)
+    assert _state(hass, "sensor.radiateur_status") == "shed"
+    house.radiator.fault = Fault.NONE
+    await house.step_until(restored, 1, 2000)
+    assert house.sockets() == (True, True)
+
+
+async def test_a_restore_into_a_switch_that_is_gone_waits_for_it(
+    hass: HomeAssistant, house: House, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant would skip a missing switch without a word: the manager does not."""
+    restored = async_capture_events(hass, EVENT_LOAD_RESTORED)
+    await house.step(3500, 3)
+    await house.step(7000, overload=True)
+    # The engine still believes the switch off (its integration reloading, say) when it goes.
+    hass.states.async_remove(RADIATOR)
+    house.manager.engine.update_load(LoadState(RADIATOR, is_on=False), time.time())
+    await house.step(2000, 70)
+    assert "Could not switch switch.radiateur on: it is unavailable" in caplog.text
+    assert restored == []
+    assert _state(hass, "sensor.radiateur_status") == "shed"
+    assert caplog.text.count("Could not switch") == 1  # then it waits for the switch
