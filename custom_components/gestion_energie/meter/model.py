@@ -32,6 +32,7 @@ INDEX_MARGIN_WH = 2
 # Historic mode gives the subscribed current; the contract's power is 200 VA per ampere.
 VA_PER_SUBSCRIBED_AMP = 200
 _OVERLOAD_LABELS = ("ADPS", "ADIR1", "ADIR2", "ADIR3")
+_PHASE_POWER_LABELS = ("SINSTS1", "SINSTS2", "SINSTS3")
 _STANDARD_PERIODS = {  # LTARF words -> period, for standard-mode supplier calendars
     "CREUSE": Period.OFF_PEAK,
     "HC": Period.OFF_PEAK,
@@ -103,7 +104,7 @@ class MeterModel:
         """Start knowing nothing."""
         self.data = MeterData()
         self._guards: dict[str, _IndexGuard] = {}
-        self._cutoff: CutoffModel | None = None
+        self._cutoffs: dict[str, CutoffModel] = {}  # the total's, or one per phase
 
     def update(self, frame: Frame, now: float) -> None:
         """Take one verified frame received at `now` (seconds since the epoch)."""
@@ -178,15 +179,32 @@ class MeterModel:
         )
 
     def _update_cutoff(self, now: float) -> None:
+        """Follow the meter's cut-off filter: on the total, or on each phase (54E §7).
+
+        A three-phase meter checks each phase on its own against its share of PCOUP, so
+        the first phase to reach its threshold tells the time left.
+        """
         data = self.data
-        if data.apparent_power_va is None or not data.cutoff_power_va:
+        if not data.cutoff_power_va:
             data.seconds_to_cutoff = None
             return
-        if self._cutoff is None:
-            self._cutoff = CutoffModel(data.cutoff_power_va)
-        self._cutoff.cutoff_va = data.cutoff_power_va
-        self._cutoff.update(now, data.apparent_power_va)
-        data.seconds_to_cutoff = self._cutoff.seconds_left()
+        phases = [data.values.get(label) for label in _PHASE_POWER_LABELS]
+        if all(isinstance(power, int) for power in phases):
+            readings = dict(zip(_PHASE_POWER_LABELS, phases, strict=True))
+            threshold = data.cutoff_power_va / len(phases)
+        else:
+            readings = {"total": data.apparent_power_va}
+            threshold = data.cutoff_power_va
+        left: list[float] = []
+        for name, power in readings.items():
+            if not isinstance(power, int):
+                continue
+            model = self._cutoffs.setdefault(name, CutoffModel(threshold))
+            model.cutoff_va = threshold
+            model.update(now, power)
+            if (seconds := model.seconds_left()) is not None:
+                left.append(seconds)
+        data.seconds_to_cutoff = min(left, default=None)
 
 
 def _text(value: Value) -> str | None:
