@@ -109,9 +109,45 @@ async def test_options_set_the_update_policy(
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_simulator.entry_id)
     assert result["type"] is FlowResultType.FORM
+    schema = result["data_schema"]
+    assert schema is not None
+    defaults = {str(key): key.default() for key in schema.schema}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_UPDATE_INTERVAL: "30", CONF_STALE_AFTER: 120}
+        result["flow_id"], {**defaults, CONF_UPDATE_INTERVAL: "30", CONF_STALE_AFTER: 120}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_simulator.options == {CONF_UPDATE_INTERVAL: 30, CONF_STALE_AFTER: 120}
+    assert loaded_simulator.options == {
+        CONF_UPDATE_INTERVAL: 30,
+        CONF_STALE_AFTER: 120,
+        # The load-shedding timing keeps the engine's defaults when left as shown.
+        "shed_restore_dwell": 60,
+        "shed_min_off": 2,
+        "shed_max_toggles": 6,
+        "shed_override": 60,
+        "shed_max_hours": 4,
+    }
     assert loaded_simulator.runtime_data.coordinator.update_interval_s == 30
+
+
+async def test_options_set_the_shedding_timing(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_simulator.entry_id)
+    timing = {
+        "shed_restore_dwell": 30.0,  # number selectors give floats
+        "shed_min_off": 10.0,
+        "shed_max_toggles": 4.0,
+        "shed_override": 90.0,
+        "shed_max_hours": 8.0,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: "10", CONF_STALE_AFTER: 60, **timing}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the entry reloads with the new timing
+    settings = loaded_simulator.runtime_data.shedding.engine.settings
+    assert settings.restore_dwell_s == 30
+    assert settings.min_off_s == 600
+    assert settings.max_toggles_per_hour == 4
+    assert settings.override_respect_s == 5400
+    assert settings.max_shed_s == 8 * 3600

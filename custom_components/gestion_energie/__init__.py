@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import DOMAIN, SHEDDING_OPTIONS
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
 from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
@@ -61,13 +61,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     return True
 
 
-def _settings(entry: ConfigEntry) -> tuple[dict[str, Any], dict[str, tuple[str, dict[str, Any]]]]:
-    """What a reload applies: the source's settings and the plugs."""
+def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
+    """What a reload applies: the source's settings, plugs and loads, the shedding timing."""
     subentries = {
         subentry.subentry_id: (subentry.title, dict(subentry.data))
         for subentry in entry.subentries.values()
     }
-    return dict(entry.data), subentries
+    timing = {key: entry.options.get(key) for key in SHEDDING_OPTIONS}
+    return dict(entry.data), subentries, timing
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:

@@ -45,6 +45,11 @@ from .const import (
     CONF_MODE,
     CONF_PA_LEVEL,
     CONF_SERIAL_PORT,
+    CONF_SHED_MAX_HOURS,
+    CONF_SHED_MAX_TOGGLES,
+    CONF_SHED_MIN_OFF,
+    CONF_SHED_OVERRIDE,
+    CONF_SHED_RESTORE_DWELL,
     CONF_SOURCE,
     CONF_SPI_BUS,
     CONF_SPI_DEVICE,
@@ -83,6 +88,7 @@ from .plug_flow import (
 from .plugs import ZEROCONF_TYPE, PlugType, parse_announcement
 from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
 from .shedding_const import SUBENTRY_LOAD
+from .shedding_manager import settings_from_options
 from .simulators.meter import Contract
 from .sources.base import DataCallback, MeterSource
 from .sources.radio import probe_radio
@@ -446,11 +452,19 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(
                 data={
+                    **_whole_numbers(user_input),
                     CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
-                    CONF_STALE_AFTER: int(user_input[CONF_STALE_AFTER]),
                 }
             )
         options = self.config_entry.options
+        timing = settings_from_options(options)
+        shedding_defaults = {
+            CONF_SHED_RESTORE_DWELL: (timing.restore_dwell_s, 10, 3600),
+            CONF_SHED_MIN_OFF: (timing.min_off_s / 60, 1, 120),
+            CONF_SHED_MAX_TOGGLES: (timing.max_toggles_per_hour, 2, 30),
+            CONF_SHED_OVERRIDE: (timing.override_respect_s / 60, 1, 1440),
+            CONF_SHED_MAX_HOURS: (timing.max_shed_s / 3600, 1, 48),
+        }
         return self.async_show_form(
             step_id="init",
             data_schema=probatio.Schema(
@@ -473,6 +487,10 @@ class GestionEnergieOptionsFlow(OptionsFlow):
                             mode=NumberSelectorMode.BOX,
                         )
                     ),
+                    **{
+                        probatio.Required(key, default=int(default)): _number(minimum, maximum)
+                        for key, (default, minimum, maximum) in shedding_defaults.items()
+                    },
                 }
             ),
         )

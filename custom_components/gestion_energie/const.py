@@ -29,6 +29,20 @@ DEFAULT_UPDATE_INTERVAL: Final = 10
 CONF_STALE_AFTER: Final = "stale_after"
 DEFAULT_STALE_AFTER: Final = 60  # seconds without a valid frame before unavailable
 
+# Options: the load-shedding engine's timing (its limits are set by an action).
+CONF_SHED_RESTORE_DWELL: Final = "shed_restore_dwell"  # seconds of room before restoring
+CONF_SHED_MIN_OFF: Final = "shed_min_off"  # minutes a shed load stays off at least
+CONF_SHED_MAX_TOGGLES: Final = "shed_max_toggles"  # switchings per hour and load
+CONF_SHED_OVERRIDE: Final = "shed_override"  # minutes a user's "on" is respected
+CONF_SHED_MAX_HOURS: Final = "shed_max_hours"  # hours shed before a repair issue
+SHEDDING_OPTIONS: Final = (
+    CONF_SHED_RESTORE_DWELL,
+    CONF_SHED_MIN_OFF,
+    CONF_SHED_MAX_TOGGLES,
+    CONF_SHED_OVERRIDE,
+    CONF_SHED_MAX_HOURS,
+)
+
 # Serial: the port and the speed of the mode (auto tries both).
 CONF_SERIAL_PORT: Final = "port"
 MODE_BAUDRATES: Final = {MODE_AUTO: None, MODE_HISTORIC: 1200, MODE_STANDARD: 9600}

@@ -11,7 +11,7 @@ at start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +42,15 @@ from homeassistant.helpers.event import async_track_state_change_event, async_tr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 
-from .const import DOMAIN, LOGGER
+from .const import (
+    CONF_SHED_MAX_HOURS,
+    CONF_SHED_MAX_TOGGLES,
+    CONF_SHED_MIN_OFF,
+    CONF_SHED_OVERRIDE,
+    CONF_SHED_RESTORE_DWELL,
+    DOMAIN,
+    LOGGER,
+)
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .shedding import (
     Action,
@@ -147,7 +155,8 @@ class SheddingManager:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.shedding.{entry.entry_id}"
         )
-        self.settings = DEFAULT_SETTINGS
+        self._base = settings_from_options(entry.options)  # the options' timing
+        self.settings = self._base
         self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
         self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
         self.engine = SheddingEngine(self.settings, self._configs())
@@ -198,7 +207,7 @@ class SheddingManager:
         try:
             limits = stored.get("limits")
             if limits is not None:
-                self.settings = _settings_with_limits(
+                self.settings = self._with_limits(
                     float(limits["shed"]), float(limits["restore"]), Unit(limits["unit"])
                 )
             for subentry_id, saved in stored.get("priorities", {}).items():
@@ -214,7 +223,7 @@ class SheddingManager:
             self.engine = SheddingEngine.from_dict(stored["engine"], self.settings, self._configs())
         except (KeyError, TypeError, ValueError) as err:
             LOGGER.warning("Ignoring the saved shedding state of %s: %s", self.entry.title, err)
-            self.settings = DEFAULT_SETTINGS
+            self.settings = self._base
             self._priorities = {}
             self._boosts = {}
             self.engine = SheddingEngine(self.settings, self._configs())
@@ -227,7 +236,10 @@ class SheddingManager:
 
     def _data(self) -> dict[str, Any]:
         limits = None
-        if self.settings != DEFAULT_SETTINGS:
+        if (self.settings.shed_limit, self.settings.restore_limit) != (
+            DEFAULT_SETTINGS.shed_limit,
+            DEFAULT_SETTINGS.restore_limit,
+        ):
             limits = {
                 "shed": self.settings.shed_limit.value,
                 "restore": self.settings.restore_limit.value,
@@ -383,10 +395,13 @@ class SheddingManager:
     @callback
     def async_set_limits(self, shed: float, restore: float, unit: Unit) -> None:
         """Change the shed and restore limits (raises ValueError if they cannot work)."""
-        self.settings = _settings_with_limits(shed, restore, unit)
+        self.settings = self._with_limits(shed, restore, unit)
         self.engine.settings = self.settings
         now = self.now()
         self._carry_out(self.engine.tick(now), now, save=True)
+
+    def _with_limits(self, shed: float, restore: float, unit: Unit) -> SheddingSettings:
+        return replace(self._base, shed_limit=Limit(shed, unit), restore_limit=Limit(restore, unit))
 
     def load_status(self, switch: str) -> str | None:
         """The status sensor's value of a load."""
@@ -529,8 +544,18 @@ def _on_off(on: bool) -> str:
     return "on" if on else "off"
 
 
-def _settings_with_limits(shed: float, restore: float, unit: Unit) -> SheddingSettings:
-    return SheddingSettings(shed_limit=Limit(shed, unit), restore_limit=Limit(restore, unit))
+def settings_from_options(options: Mapping[str, Any]) -> SheddingSettings:
+    """The engine's settings with the timing chosen in the options (defaults elsewhere)."""
+    default = DEFAULT_SETTINGS
+    return replace(
+        default,
+        restore_dwell_s=float(options.get(CONF_SHED_RESTORE_DWELL, default.restore_dwell_s)),
+        min_off_s=60 * float(options.get(CONF_SHED_MIN_OFF, default.min_off_s / 60)),
+        max_toggles_per_hour=int(options.get(CONF_SHED_MAX_TOGGLES, default.max_toggles_per_hour)),
+        override_respect_s=60
+        * float(options.get(CONF_SHED_OVERRIDE, default.override_respect_s / 60)),
+        max_shed_s=3600 * float(options.get(CONF_SHED_MAX_HOURS, default.max_shed_s / 3600)),
+    )
 
 
 def managers(hass: HomeAssistant) -> Iterable[SheddingManager]:
