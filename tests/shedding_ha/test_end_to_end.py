@@ -31,7 +31,6 @@ from custom_components.gestion_energie.const import (
     DOMAIN,
     SUBENTRY_PLUG,
 )
-from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.plug_flow import async_probe_plug
 from custom_components.gestion_energie.plugs import PlugType
 from custom_components.gestion_energie.shedding import LoadState
@@ -49,7 +48,6 @@ from custom_components.gestion_energie.shedding_const import (
     RESTORE_AUTO,
     SUBENTRY_LOAD,
 )
-from custom_components.gestion_energie.shedding_manager import SheddingManager
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 from custom_components.gestion_energie.simulators.plugs import (
     Fault,
@@ -59,6 +57,7 @@ from custom_components.gestion_energie.simulators.plugs import (
 )
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.plugs.ha import PASSWORD, TOKEN
+from tests.shedding_ha.conftest import Meter
 from tests.test_meter import standard_frame
 
 RADIATOR = "switch.radiateur"  # the project's API, priority 10: shed first
@@ -79,7 +78,7 @@ async def plugs_sim() -> AsyncGenerator[PlugSimulator]:
         yield simulator
 
 
-class House:
+class House(Meter):
     """The simulated house: the meter's entry, its two plugs, its loads, and the clock."""
 
     def __init__(
@@ -90,23 +89,9 @@ class House:
         radiator: SimulatedPlug,
         heater: SimulatedPlug,
     ) -> None:
-        self.hass = hass
-        self.entry = entry
-        self.freezer = freezer
+        super().__init__(hass, entry, freezer)
         self.radiator = radiator
         self.heater = heater
-
-    @property
-    def coordinator(self) -> MeterCoordinator:
-        coordinator = self.entry.runtime_data.coordinator
-        assert isinstance(coordinator, MeterCoordinator)
-        return coordinator
-
-    @property
-    def manager(self) -> SheddingManager:
-        manager = self.entry.runtime_data.shedding
-        assert isinstance(manager, SheddingManager)
-        return manager
 
     @property
     def meter(self) -> SimulatedMeter:
