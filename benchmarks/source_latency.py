@@ -32,32 +32,12 @@ from custom_components.gestion_energie.simulators.fake_radio import (
 from custom_components.gestion_energie.sources import MeterSource
 from custom_components.gestion_energie.sources.radio import RadioSource
 from custom_components.gestion_energie.sources.serialport import SerialSource
-from custom_components.gestion_energie.tic import (
-    Group,
-    TicDecoder,
-    TicMode,
-    encode_frame,
-)
+from custom_components.gestion_energie.tic import TicDecoder
+from tests.sources.frames import historic_frame as frame
 from transmitter.app import Transmitter
 
 Writer = Callable[[bytes], float]
 """Writes a frame; returns the perf_counter time its last byte was written."""
-
-
-def frame(index: int) -> bytes:
-    """A historic-mode single-phase frame (9 groups, 141 bytes) with index `index`."""
-    groups = [
-        Group("ADCO", "012345678910"),
-        Group("OPTARIF", "BASE"),
-        Group("ISOUSC", "30"),
-        Group("BASE", f"{index:09d}"),
-        Group("PTEC", "TH.."),
-        Group("IINST", "011"),
-        Group("IMAX", "090"),
-        Group("PAPP", "02390"),
-        Group("MOTDETAT", "000000"),
-    ]
-    return encode_frame(groups, TicMode.HISTORIC)
 
 
 async def measure(
