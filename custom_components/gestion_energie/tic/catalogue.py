@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 import re
 
 
@@ -97,37 +98,8 @@ class LabelSpec:
         return HORODATE_NO_SEASON_PATTERN if self.label[:3] in {"DPM", "FPM"} else HORODATE_PATTERN
 
 
-def _historic(
-    label: str,
-    width: int,
-    en: str,
-    fr: str,
-    *,
-    fmt: str | None = None,
-    charset: str = _DIGITS,
-    kind: ValueKind = ValueKind.INTEGER,
-    measure: tuple[str, Quantity] | None = None,
-    phase: int | None = None,
-    three: bool = False,
-    single: bool = False,
-) -> LabelSpec:
-    return LabelSpec(
-        label=label,
-        mode=TicMode.HISTORIC,
-        width=width,
-        format=fmt or _fixed(width, charset),
-        kind=kind,
-        name_en=en,
-        name_fr=fr,
-        unit=measure and measure[0],
-        quantity=measure and measure[1],
-        phase=phase,
-        three_phase_only=three,
-        single_phase_only=single,
-    )
-
-
-def _standard(
+def _spec(
+    mode: TicMode,
     label: str,
     width: int,
     en: str,
@@ -140,12 +112,14 @@ def _standard(
     horodate: bool = False,
     phase: int | None = None,
     three: bool = False,
+    single: bool = False,
     producer: bool = False,
     maximum: bool = False,
 ) -> LabelSpec:
+    """One label; the format defaults to `width` characters of `charset` (DATE's is empty)."""
     return LabelSpec(
         label=label,
-        mode=TicMode.STANDARD,
+        mode=mode,
         width=width,
         format=fmt if fmt is not None else _fixed(width, charset),
         kind=kind,
@@ -156,9 +130,14 @@ def _standard(
         horodate=horodate,
         phase=phase,
         three_phase_only=three,
+        single_phase_only=single,
         producer_only=producer,
         timestamped_maximum=maximum,
     )
+
+
+_historic = partial(_spec, TicMode.HISTORIC)
+_standard = partial(_spec, TicMode.STANDARD)
 
 
 _ENERGY = ("Wh", Quantity.ENERGY)
