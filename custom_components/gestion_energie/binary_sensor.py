@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
-from .entity import MeterEntity, MeterEntityDescription
+from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
 from .shedding_entities import async_add_shedding_binary_sensors
 
@@ -29,8 +29,11 @@ class MeterBinarySensorEntityDescription(BinarySensorEntityDescription, MeterEnt
 
 
 def _status_flag(field: str) -> Callable[[MeterData], bool | None]:
+    read = status_field(field)
+
     def value(data: MeterData) -> bool | None:
-        return None if data.status is None else bool(getattr(data.status, field))
+        flag = read(data)
+        return None if flag is None else bool(flag)
 
     return value
 

@@ -35,6 +35,15 @@ METER_TYPES = {
 }
 
 
+def status_field(field: str) -> Callable[[MeterData], Any]:
+    """Read one field of the decoded status register (None until STGE is seen)."""
+
+    def value(data: MeterData) -> Any:
+        return None if data.status is None else getattr(data.status, field)
+
+    return value
+
+
 def meter_device_info(address: str) -> DeviceInfo:
     """The meter's device, described from its address (54E §2.2)."""
     model_id = address[4:6]

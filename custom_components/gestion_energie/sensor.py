@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -27,7 +28,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
-from .entity import MeterEntity, MeterEntityDescription
+from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
 from .plug_sensor import async_add_plug_sensors
 from .shedding_entities import async_add_shedding_sensors
@@ -206,11 +207,19 @@ def _link_quality(data: MeterData) -> float | None:
     return round(100 * data.valid_groups / total, 2) if total else None
 
 
-def _status(field: str) -> Any:
-    def value(data: MeterData) -> Any:
-        return None if data.status is None else getattr(data.status, field)
-
-    return value
+def _status_enum(
+    key: str, field: str, states: type[Enum], **kwargs: Any
+) -> MeterSensorEntityDescription:
+    """An enum sensor of one status-register field, its states named after the enum's."""
+    read = status_field(field)
+    return MeterSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.name.lower() for state in states],
+        value_fn=lambda data: _enum(read(data)),
+        **kwargs,
+    )
 
 
 INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
@@ -271,53 +280,42 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         options=["blue", "white", "red"],
         value_fn=lambda data: _tempo(data.tempo_tomorrow),
     ),
-    MeterSensorEntityDescription(
-        key="cutoff_switch",
-        translation_key="cutoff_switch",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.name.lower() for state in CutoffSwitch],
-        value_fn=lambda data: _enum(_status("cutoff_switch")(data)),
-    ),
+    _status_enum("cutoff_switch", "cutoff_switch", CutoffSwitch),
     MeterSensorEntityDescription(
         key="supplier_index",
         translation_key="supplier_index",
-        value_fn=_status("supplier_index"),
+        value_fn=status_field("supplier_index"),
     ),
     MeterSensorEntityDescription(
         key="distributor_index",
         translation_key="distributor_index",
-        value_fn=_status("distributor_index"),
+        value_fn=status_field("distributor_index"),
         entity_registry_enabled_default=False,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    MeterSensorEntityDescription(
-        key="euridis",
-        translation_key="euridis",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.name.lower() for state in EuridisState],
-        value_fn=lambda data: _enum(_status("euridis")(data)),
-        entity_registry_enabled_default=False,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    MeterSensorEntityDescription(
-        key="cpl_state",
-        translation_key="cpl_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.name.lower() for state in CplState],
-        value_fn=lambda data: _enum(_status("cpl")(data)),
-        entity_registry_enabled_default=False,
-        entity_category=EntityCategory.DIAGNOSTIC,
+    *(
+        _status_enum(
+            key,
+            field,
+            states,
+            entity_registry_enabled_default=False,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        )
+        for key, field, states in (
+            ("euridis", "euridis", EuridisState),
+            ("cpl_state", "cpl", CplState),
+        )
     ),
     MeterSensorEntityDescription(
         key="mobile_peak_notice",
         translation_key="mobile_peak_notice",
-        value_fn=_status("mobile_peak_notice"),
+        value_fn=status_field("mobile_peak_notice"),
         entity_registry_enabled_default=False,
     ),
     MeterSensorEntityDescription(
         key="mobile_peak",
         translation_key="mobile_peak",
-        value_fn=_status("mobile_peak"),
+        value_fn=status_field("mobile_peak"),
         entity_registry_enabled_default=False,
     ),
     MeterSensorEntityDescription(
