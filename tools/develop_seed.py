@@ -5,14 +5,14 @@ storage when the configuration has no config entries yet (a fresh checkout), wit
 the plug simulator's default house as plug subentries (127.0.0.1, ports 8180 and
 next, as scripts/develop starts it). The record is built by Home Assistant's own
 ConfigEntry class, so its format is the installed version's.
-Run: scripts/run python tools/develop_seed.py config
+Run: scripts/run python tools/develop_seed.py config [--plug-port 8180]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
-import sys
 from types import MappingProxyType
 from typing import Any
 
@@ -83,7 +83,7 @@ def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
     return subentries
 
 
-def seed(config_dir: Path) -> bool:
+def seed(config_dir: Path, plug_port: int = PLUG_PORT) -> bool:
     """Write the simulated meter's entry unless config entries already exist."""
     storage = config_dir / ".storage" / STORAGE_KEY
     if storage.exists():
@@ -101,7 +101,7 @@ def seed(config_dir: Path) -> bool:
         minor_version=1,
         options={},
         source=SOURCE_USER,
-        subentries_data=plug_subentries(),
+        subentries_data=plug_subentries(plug_port),
         title=f"Linky {address}",
         unique_id=address,
         version=1,
@@ -118,5 +118,9 @@ def seed(config_dir: Path) -> bool:
 
 
 if __name__ == "__main__":
-    if seed(Path(sys.argv[1])):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config", type=Path, help="Home Assistant's configuration folder")
+    parser.add_argument("--plug-port", type=int, default=PLUG_PORT, help="the first plug's port")
+    args = parser.parse_args()
+    if seed(args.config, args.plug_port):
         print("Added the simulated Linky meter and its plugs to the configuration.")  # noqa: T201
