@@ -62,6 +62,11 @@ def daily_load_va(when: datetime) -> float:
     return float(_DAILY_CURVE[0][1])
 
 
+def initial_index_wh(label: str) -> float:
+    """Where an index starts: different, stable values per index, like a meter with a past."""
+    return 1_000_000 + 137_000 * (sum(map(ord, label)) % 17)
+
+
 def is_off_peak(when: datetime) -> bool:
     """Whether the simulated off-peak period covers this time."""
     start, end = OFF_PEAK_HOURS
@@ -167,9 +172,12 @@ class SimulatedMeter:
             self._curve_energy = 0.0
         self._curve_energy += energy_wh
 
+    def indexes_wh(self) -> dict[str, float]:
+        """The indexes that counted so far (the others are at `initial_index_wh`)."""
+        return dict(self._indexes_wh)
+
     def _index_wh(self, label: str) -> float:
-        # Different, stable starting points per index, like a meter with some history.
-        return self._indexes_wh.get(label, 1_000_000 + 137_000 * (sum(map(ord, label)) % 17))
+        return self._indexes_wh.get(label, initial_index_wh(label))
 
     def _index_label(self, when: datetime) -> str:
         off_peak = is_off_peak(when)
