@@ -6,6 +6,7 @@ import ast
 import json
 from pathlib import Path
 import re
+import string
 import struct
 from typing import Any
 
@@ -97,14 +98,41 @@ def test_custom_integration_ships_no_strings_json() -> None:
     assert not (INTEGRATION / "strings.json").exists()
 
 
-def test_both_languages_have_the_same_keys() -> None:
-    def keys(tree: Any, prefix: str = "") -> set[str]:
-        if not isinstance(tree, dict):
-            return {prefix}
-        return set().union(*(keys(value, f"{prefix}.{key}") for key, value in tree.items()))
+def _strings(tree: Any, prefix: str = "") -> dict[str, str]:
+    """Every string of a translation file, by its dotted key."""
+    if not isinstance(tree, dict):
+        return {prefix.removesuffix("."): tree}
+    return {
+        key: text
+        for name, value in tree.items()
+        for key, text in _strings(value, f"{prefix}{name}.").items()
+    }
 
+
+def test_both_languages_have_the_same_keys() -> None:
     en, fr = (_json(INTEGRATION / "translations" / f"{lang}.json") for lang in LANGUAGES)
-    assert keys(en) == keys(fr)
+    assert _strings(en).keys() == _strings(fr).keys()
+
+
+def _placeholders(text: str) -> set[str]:
+    """The placeholders of a string as Home Assistant reads them (helpers/translation.py).
+
+    It parses every string with `string.Formatter` and drops, with an error in the log, a
+    translation whose field names differ from the English ones (or that does not parse).
+    """
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_both_languages_have_the_same_placeholders() -> None:
+    en, fr = (_strings(_json(INTEGRATION / "translations" / f"{lang}.json")) for lang in LANGUAGES)
+    mismatches: dict[str, tuple[object, object]] = {}
+    for key, english in en.items():
+        try:
+            if _placeholders(english) != _placeholders(fr[key]):
+                mismatches[key] = (_placeholders(english), _placeholders(fr[key]))
+        except ValueError as error:  # an unbalanced brace: Home Assistant drops the string
+            mismatches[key] = (str(error), "")
+    assert not mismatches
 
 
 def test_label_sensor_names_follow_the_catalogue(
