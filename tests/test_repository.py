@@ -14,6 +14,7 @@ from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from custom_components.gestion_energie import binary_sensor, sensor
+from custom_components.gestion_energie.meter.periods import INDEX_PERIODS, period_key
 from custom_components.gestion_energie.tic import CATALOGUE
 from tools.translations import label_names
 
@@ -152,6 +153,9 @@ def test_every_entity_has_a_translated_name_and_its_states(translations: dict[st
             assert entry["state"][option]
     for label in CATALOGUE:
         assert entities["sensor"][sensor.label_key(label)]["name"]
+    for period in INDEX_PERIODS:  # energy indexes named after their periods
+        assert entities["sensor"][f"index_{period_key(period)}"]["name"]
+    assert entities["sensor"]["index_label"]["name"] == "{label}"
     for flag in binary_sensor.BINARY_SENSORS:
         assert entities["binary_sensor"][flag.translation_key]["name"]
 
