@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.diagnostics import async_get_config_entry_diagnostics
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import PARIS, Group, TicMode, encode_frame
 
@@ -146,6 +147,9 @@ async def test_an_index_takes_the_name_the_meter_gives_it(
     assert index(hass, "easf02").original_name == "Peak hours"
     assert index(hass, "easf02").entity_id == entity_id  # the entity and its history stay
     assert friendly_name(hass, "easf01") == "Linky HC HIVER"
+    diagnostics = await async_get_config_entry_diagnostics(hass, coordinator.config_entry)
+    assert diagnostics["meter"]["tariff_calendar"] == "MON FOURNISSEUR"
+    assert diagnostics["meter"]["tariff_labels"] == {1: "HC HIVER", 2: "HEURE PLEINE"}
 
 
 async def test_a_learnt_name_survives_a_restart(

@@ -3,8 +3,9 @@
 `MeterModel` keeps the latest value of every label, guards the energy indexes
 (the figures the Energy dashboard records for ever), and derives power now,
 headroom, time left before the meter would cut off, the tariff period, Tempo
-colours, the status register and overload warnings. Pure: no Home Assistant,
-no I/O, the time is given with each frame.
+colours, the status register and overload warnings; it learns what the supplier
+calls each of its indexes (see `periods.py`). Pure: no Home Assistant, no I/O,
+the time is given with each frame.
 """
 
 from __future__ import annotations
