@@ -177,7 +177,10 @@ async def test_a_learnt_name_survives_a_restart(
 
 
 async def test_an_index_at_zero_is_enabled_once_it_counts_unless_the_user_disabled_it(
-    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     zero = {1: 5_000_000, 2: 0, 3: 0}
     for _ in range(2):
@@ -195,10 +198,9 @@ async def test_an_index_at_zero_is_enabled_once_it_counts_unless_the_user_disabl
     # Home Assistant reloads the entry to add the entity: it shows the index.
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
     await hass.async_block_till_done()
-    coordinator = hass.config_entries.async_get_known_entry(
-        index(hass, "easf02").config_entry_id or ""
-    ).runtime_data.coordinator
-    await coordinator.config_entry.runtime_data.source.stop()
+    assert loaded_simulator.runtime_data.coordinator is not coordinator  # a new one
+    coordinator = loaded_simulator.runtime_data.coordinator
+    await loaded_simulator.runtime_data.source.stop()
     for wh in (3, 4):
         await receive(hass, coordinator, freezer, frame({1: 5_000_000, 2: wh, 3: wh}, 2, "HP"))
     state = hass.states.get(index(hass, "easf02").entity_id)
