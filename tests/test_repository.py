@@ -10,10 +10,13 @@ import string
 import struct
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import translation
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from custom_components.gestion_energie import binary_sensor, sensor
+from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.meter.periods import INDEX_PERIODS, period_key
 from custom_components.gestion_energie.tic import CATALOGUE
 from tools.translations import label_names
@@ -134,6 +137,17 @@ def test_both_languages_have_the_same_placeholders() -> None:
         except ValueError as error:  # an unbalanced brace: Home Assistant drops the string
             mismatches[key] = (str(error), "")
     assert not mismatches
+
+
+async def test_home_assistant_keeps_every_french_string(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    fr = _strings(_json(INTEGRATION / "translations" / "fr.json"))
+    loaded: dict[str, str] = {}
+    for category in _json(INTEGRATION / "translations" / "en.json"):
+        loaded |= await translation.async_get_translations(hass, "fr", category, {DOMAIN})
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    assert loaded == {f"component.{DOMAIN}.{key}": text for key, text in fr.items()}
 
 
 def test_label_sensor_names_follow_the_catalogue(
