@@ -485,8 +485,8 @@ class EnergyIndexSensor(MeterSensor, RestoreEntity):
         if name == (self.translation_key, self.translation_placeholders):
             return False
         self._attr_translation_key, self._attr_translation_placeholders = name
-        # Home Assistant derives the name from these once and keeps it: forget it.
-        for derived in ("_name_translation_key", "name"):
+        # Home Assistant derives these from the translation key once and keeps them: forget.
+        for derived in ("_name_translation_key", "_unit_of_measurement_translation_key", "name"):
             self.__dict__.pop(derived, None)
         return True
 
