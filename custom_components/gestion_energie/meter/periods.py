@@ -67,7 +67,7 @@ HISTORIC_INDEXES: dict[str, TariffPeriod] = {
         *((f"BBR{code}", code) for code in ("HCJB", "HPJB", "HCJW", "HPJW", "HCJR", "HPJR")),
     )
 }
-SUPPLIER_INDEX_PREFIX = "EASF"
+_SUPPLIER_INDEX_PREFIX = "EASF"
 
 
 def _words(text: str) -> list[str]:
@@ -113,7 +113,7 @@ def calendar_periods(calendar: str) -> tuple[TariffPeriod, ...]:
 
 def supplier_index(label: str) -> int | None:
     """The number of a standard-mode supplier index (EASF01 -> 1), else None."""
-    if label.startswith(SUPPLIER_INDEX_PREFIX) and label[4:].isdigit():
+    if label.startswith(_SUPPLIER_INDEX_PREFIX) and label[4:].isdigit():
         return int(label[4:])
     return None
 
