@@ -44,11 +44,17 @@ def _checksum_only(chunk: bytes) -> tuple[TicMode, Group]:
         if len(fields) not in {2, 3}:
             raise decoder._Rejected("bad_format")
         horodate = fields[1] if len(fields) == 3 else None
-        return TicMode.STANDARD, Group(fields[0], fields[-1], horodate)
+        return _any_label(TicMode.STANDARD, Group(fields[0], fields[-1], horodate))
     label, space, data = text.partition(" ")
     if not space:
         raise decoder._Rejected("bad_format")
-    return TicMode.HISTORIC, Group(label, data)
+    return _any_label(TicMode.HISTORIC, Group(label, data))
+
+
+def _any_label(mode: TicMode, group: Group) -> tuple[TicMode, Group]:
+    """A label outside the catalogue belongs to the mode its separators tell."""
+    decoder._MODE_OF.setdefault(group.label, mode)
+    return mode, group
 
 
 def _frames() -> list[bytes]:
@@ -70,12 +76,14 @@ def _corrupt(frame: bytes, rng: random.Random, hits: int) -> bytes:
 
 
 def _run(stream: bytes, parse: Callable[[bytes], tuple[TicMode, Group]]) -> list[Group]:
-    original = decoder._parse
+    original, modes = decoder._parse, dict(decoder._MODE_OF)
     decoder.__dict__["_parse"] = parse
     try:
         frames = TicDecoder().feed(stream)
     finally:
         decoder.__dict__["_parse"] = original
+        decoder._MODE_OF.clear()
+        decoder._MODE_OF.update(modes)
     return [group for frame in frames for group in frame.groups.values()]
 
 

@@ -23,6 +23,7 @@ from custom_components.gestion_energie.const import (
     DOMAIN,
     SOURCE_SIMULATOR,
 )
+from custom_components.gestion_energie.coordinator import MeterCoordinator
 
 # CI replays the same examples every run: a property test fails there only when the code
 # changed, never by the luck of the draw; developers' runs keep exploring new examples.
@@ -67,3 +68,12 @@ async def loaded_simulator(
     await hass.async_block_till_done()
     yield simulator_entry
     await hass.config_entries.async_unload(simulator_entry.entry_id)
+
+
+@pytest.fixture
+async def coordinator(hass: HomeAssistant, loaded_simulator: MockConfigEntry) -> MeterCoordinator:
+    """The loaded entry's coordinator, its simulated source stopped so tests feed it frames."""
+    await loaded_simulator.runtime_data.source.stop()
+    coordinator = loaded_simulator.runtime_data.coordinator
+    assert isinstance(coordinator, MeterCoordinator)
+    return coordinator

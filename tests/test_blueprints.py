@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
@@ -116,18 +116,10 @@ def _frame(ltarf: str = "HEURE PLEINE", tempo_today: int = 1) -> bytes:
     )
 
 
-@pytest.fixture
-async def meter(hass: HomeAssistant, loaded_simulator: MockConfigEntry) -> MeterCoordinator:
-    await loaded_simulator.runtime_data.source.stop()
-    coordinator = loaded_simulator.runtime_data.coordinator
-    assert isinstance(coordinator, MeterCoordinator)
-    return coordinator
-
-
 async def test_plug_runs_during_off_peak_hours(
-    hass: HomeAssistant, meter: MeterCoordinator
+    hass: HomeAssistant, coordinator: MeterCoordinator
 ) -> None:
-    meter.async_receive(_frame("HEURE PLEINE"))
+    coordinator.async_receive(_frame("HEURE PLEINE"))
     await hass.async_block_till_done()
     await _use_blueprint(
         hass,
@@ -138,15 +130,15 @@ async def test_plug_runs_during_off_peak_hours(
         },
     )
     for ltarf, expected in (("HEURE CREUSE", STATE_ON), ("HEURE PLEINE", STATE_OFF)):
-        meter.async_receive(_frame(ltarf))
+        coordinator.async_receive(_frame(ltarf))
         await hass.async_block_till_done()
         assert _state(hass, PLUG) == expected, ltarf
 
 
 async def test_plug_kept_off_on_tempo_red_days(
-    hass: HomeAssistant, meter: MeterCoordinator
+    hass: HomeAssistant, coordinator: MeterCoordinator
 ) -> None:
-    meter.async_receive(_frame(tempo_today=1))  # blue
+    coordinator.async_receive(_frame(tempo_today=1))  # blue
     await hass.async_block_till_done()
     await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
     await _use_blueprint(
@@ -154,13 +146,13 @@ async def test_plug_kept_off_on_tempo_red_days(
         "tempo_red_days.yaml",
         {"tempo_today_entity": "sensor.linky_tempo_colour_today", "switch_entities": [PLUG]},
     )
-    meter.async_receive(_frame(tempo_today=3))  # red
+    coordinator.async_receive(_frame(tempo_today=3))  # red
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_OFF
     # Someone turns it on during the red day: it goes back off.
     await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_OFF
-    meter.async_receive(_frame(tempo_today=2))  # white: the red day is over
+    coordinator.async_receive(_frame(tempo_today=2))  # white: the red day is over
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_ON

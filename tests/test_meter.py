@@ -9,7 +9,6 @@ from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
@@ -41,15 +40,6 @@ def standard_frame(
     return encode_frame(groups, TicMode.STANDARD)
 
 
-@pytest.fixture
-async def coordinator(hass: HomeAssistant, loaded_simulator: MockConfigEntry) -> MeterCoordinator:
-    """The loaded entry's coordinator, its simulated source stopped so tests feed it frames."""
-    await loaded_simulator.runtime_data.source.stop()
-    coordinator = loaded_simulator.runtime_data.coordinator
-    assert isinstance(coordinator, MeterCoordinator)
-    return coordinator
-
-
 async def test_meter_device_and_label_sensors(
     hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -75,7 +65,9 @@ async def test_meter_device_and_label_sensors(
     assert state.attributes["state_class"] == SensorStateClass.TOTAL_INCREASING
     assert state.attributes["unit_of_measurement"] == "kWh"  # Wh natively, kWh suggested
     # An index that stays at zero is not in use: disabled by default.
-    unused = entities.async_get(f"sensor.linky_{'active_energy_drawn_supplier_index_2'}")
+    unused_id = entities.async_get_entity_id("sensor", DOMAIN, f"{ADDRESS}_easf02")
+    assert unused_id is not None
+    unused = entities.async_get(unused_id)
     assert unused is not None
     assert unused.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     current = hass.states.get("sensor.linky_rms_current_phase_1")

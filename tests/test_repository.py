@@ -6,13 +6,18 @@ import ast
 import json
 from pathlib import Path
 import re
+import string
 import struct
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import translation
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 
 from custom_components.gestion_energie import binary_sensor, sensor
+from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.meter.periods import INDEX_PERIODS, period_key
 from custom_components.gestion_energie.tic import CATALOGUE
 from tools.translations import label_names
 
@@ -97,14 +102,52 @@ def test_custom_integration_ships_no_strings_json() -> None:
     assert not (INTEGRATION / "strings.json").exists()
 
 
-def test_both_languages_have_the_same_keys() -> None:
-    def keys(tree: Any, prefix: str = "") -> set[str]:
-        if not isinstance(tree, dict):
-            return {prefix}
-        return set().union(*(keys(value, f"{prefix}.{key}") for key, value in tree.items()))
+def _strings(tree: Any, prefix: str = "") -> dict[str, str]:
+    """Every string of a translation file, by its dotted key."""
+    if not isinstance(tree, dict):
+        return {prefix.removesuffix("."): tree}
+    return {
+        key: text
+        for name, value in tree.items()
+        for key, text in _strings(value, f"{prefix}{name}.").items()
+    }
 
+
+def test_both_languages_have_the_same_keys() -> None:
     en, fr = (_json(INTEGRATION / "translations" / f"{lang}.json") for lang in LANGUAGES)
-    assert keys(en) == keys(fr)
+    assert _strings(en).keys() == _strings(fr).keys()
+
+
+def _placeholders(text: str) -> set[str]:
+    """The placeholders of a string as Home Assistant reads them (helpers/translation.py).
+
+    It parses every string with `string.Formatter` and drops, with an error in the log, a
+    translation whose field names differ from the English ones (or that does not parse).
+    """
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_both_languages_have_the_same_placeholders() -> None:
+    en, fr = (_strings(_json(INTEGRATION / "translations" / f"{lang}.json")) for lang in LANGUAGES)
+    mismatches: dict[str, tuple[object, object]] = {}
+    for key, english in en.items():
+        try:
+            if _placeholders(english) != _placeholders(fr[key]):
+                mismatches[key] = (_placeholders(english), _placeholders(fr[key]))
+        except ValueError as error:  # an unbalanced brace: Home Assistant drops the string
+            mismatches[key] = (str(error), "")
+    assert not mismatches
+
+
+async def test_home_assistant_keeps_every_french_string(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    fr = _strings(_json(INTEGRATION / "translations" / "fr.json"))
+    loaded: dict[str, str] = {}
+    for category in _json(INTEGRATION / "translations" / "en.json"):
+        loaded |= await translation.async_get_translations(hass, "fr", category, {DOMAIN})
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    assert loaded == {f"component.{DOMAIN}.{key}": text for key, text in fr.items()}
 
 
 def test_label_sensor_names_follow_the_catalogue(
@@ -124,6 +167,9 @@ def test_every_entity_has_a_translated_name_and_its_states(translations: dict[st
             assert entry["state"][option]
     for label in CATALOGUE:
         assert entities["sensor"][sensor.label_key(label)]["name"]
+    for period in INDEX_PERIODS:  # energy indexes named after their periods
+        assert entities["sensor"][f"index_{period_key(period)}"]["name"]
+    assert entities["sensor"]["index_label"]["name"] == "{label}"
     for flag in binary_sensor.BINARY_SENSORS:
         assert entities["binary_sensor"][flag.translation_key]["name"]
 

@@ -48,6 +48,8 @@ async def async_get_config_entry_diagnostics(
                 "status": None if data.status is None else asdict(data.status),
                 "seconds_to_cutoff": data.seconds_to_cutoff,
                 "overload": data.overload,
+                "tariff_calendar": data.tariff_calendar,
+                "tariff_labels": dict(data.tariff_labels),  # what the meter calls its indexes
             },
             "plugs": [
                 {

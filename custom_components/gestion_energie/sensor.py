@@ -25,11 +25,15 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
+from .const import DOMAIN, LOGGER
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
+from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
 from .plug_sensor import async_add_plug_sensors
 from .shedding_entities import async_add_shedding_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -361,23 +365,62 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.coordinator
     async_add_entities(MeterSensor(coordinator, description) for description in INTERPRETED)
     seen: set[str] = set()
+    not_counting: dict[str, str] = {}  # unique ids of the indexes not seen counting, by label
 
     @callback
     def add_new_labels() -> None:
-        new = [label for label in coordinator.data.values if label not in seen]
-        if not new:
-            return
-        seen.update(new)
-        async_add_entities(
-            MeterSensor(coordinator, description)
-            for label in new
-            for description in label_descriptions(CATALOGUE[label], coordinator.data)
-        )
+        data = coordinator.data
+        new = [label for label in data.values if label not in seen]
+        if new:
+            seen.update(new)
+            sensors: list[MeterSensor] = []
+            for label in new:
+                spec = CATALOGUE[label]
+                label_sensors = [
+                    _label_sensor(coordinator, label, description)
+                    for description in label_descriptions(spec, data)
+                ]
+                if spec.total_increasing:
+                    not_counting[label] = str(label_sensors[0].unique_id)
+                sensors += label_sensors
+            async_add_entities(sensors)
+        if not_counting:
+            _enable_indexes_that_count(hass, data, not_counting)
 
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_plug_sensors(entry, async_add_entities)
     async_add_shedding_sensors(entry, async_add_entities)
+
+
+@callback
+def _enable_indexes_that_count(
+    hass: HomeAssistant, data: MeterData, not_counting: dict[str, str]
+) -> None:
+    """Enable an energy index created disabled (it read zero) once it counts.
+
+    A Tempo red-day index may read zero for months before it belongs on the Energy dashboard.
+    An index the user disabled stays so. Home Assistant reloads the entry to add the entity.
+    """
+    counting = [label for label in not_counting if data.values.get(label)]
+    if not counting:
+        return
+    registry = er.async_get(hass)
+    for label in counting:
+        entity_id = registry.async_get_entity_id("sensor", DOMAIN, not_counting.pop(label))
+        entry = registry.async_get(entity_id) if entity_id else None
+        if entry is not None and entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION:
+            LOGGER.info("Energy index %s counts: %s enabled", label, entry.entity_id)
+            registry.async_update_entity(entry.entity_id, disabled_by=None)
+
+
+def _label_sensor(
+    coordinator: MeterCoordinator, label: str, description: MeterSensorEntityDescription
+) -> MeterSensor:
+    """The sensor of a label: energy indexes that may be named after a period have their own."""
+    if label in HISTORIC_INDEXES or supplier_index(label) is not None:
+        return EnergyIndexSensor(coordinator, description, label)
+    return MeterSensor(coordinator, description)
 
 
 class MeterSensor(MeterEntity, SensorEntity):
@@ -396,3 +439,82 @@ class MeterSensor(MeterEntity, SensorEntity):
     def native_value(self) -> Any:
         """The value, as the description reads it."""
         return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class _LearntLabel(ExtraStoredData):
+    """What a supplier index keeps across restarts: the label the meter gave it."""
+
+    calendar: str | None
+    label: str
+
+    @override
+    def as_dict(self) -> dict[str, Any]:
+        return {"calendar": self.calendar, "label": self.label}
+
+
+class EnergyIndexSensor(MeterSensor, RestoreEntity):
+    """An energy index, named after the tariff period it counts when the meter tells it.
+
+    Its name may change as the meter names its index (LTARF): the new name is written at once
+    and Home Assistant's registry follows. The unique id, and so the entity id, never change.
+    """
+
+    def __init__(
+        self, coordinator: MeterCoordinator, description: MeterSensorEntityDescription, label: str
+    ) -> None:
+        """Name the index from what the meter told so far."""
+        super().__init__(coordinator, description)
+        self.label = label
+        self._supplier_index = supplier_index(label)
+        self._attr_translation_key, self._attr_translation_placeholders = self._name()
+
+    def _name(self) -> tuple[str | None, dict[str, str]]:
+        """Translation key and placeholders of the name: the period, else the index's number."""
+        data = self.coordinator.data
+        period = index_period(self.label, data.tariff_calendar, data.tariff_labels)
+        if period is None:
+            return self.entity_description.translation_key, {}
+        if isinstance(period, str):  # the supplier's own words
+            return "index_label", {"label": period}
+        return f"index_{period_key(period)}", {}
+
+    def _follow_name(self) -> bool:
+        """Take the name the meter's data gives now; True if it changed."""
+        name = self._name()
+        if name == (self.translation_key, self.translation_placeholders):
+            return False
+        self._attr_translation_key, self._attr_translation_placeholders = name
+        # Home Assistant derives these from the translation key once and keeps them: forget.
+        for derived in ("_name_translation_key", "_unit_of_measurement_translation_key", "name"):
+            self.__dict__.pop(derived, None)
+        return True
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Take back the label learnt before a restart, then follow the meter."""
+        await super().async_added_to_hass()
+        restored = await self.async_get_last_extra_data()
+        if self._supplier_index is not None and restored is not None:
+            learnt = restored.as_dict()
+            calendar, label = learnt.get("calendar"), learnt.get("label")
+            if isinstance(label, str) and (calendar is None or isinstance(calendar, str)):
+                self.coordinator.model.restore_tariff_label(calendar, self._supplier_index, label)
+        self._follow_name()
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> ExtraStoredData | None:
+        """The label the meter gave this supplier index, if it did."""
+        data = self.coordinator.data
+        if self._supplier_index is None or self._supplier_index not in data.tariff_labels:
+            return None
+        return _LearntLabel(data.tariff_calendar, data.tariff_labels[self._supplier_index])
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        renamed = self._follow_name()
+        super()._handle_coordinator_update()
+        if renamed:  # once in an index's life: shown at once, not at the next write
+            self.async_write_ha_state()

@@ -14,6 +14,7 @@ from custom_components.gestion_energie.tic import (
     encode_frame,
     encode_group,
     parse_group,
+    parse_value,
 )
 
 HISTORIC = [Group("ADCO", "021861348497"), Group("PAPP", "02840"), Group("HHPHC", "A")]
@@ -105,7 +106,7 @@ def test_bad_groups_are_dropped_and_counted() -> None:
     unknown = encode_group(Group("FOO", "12"), TicMode.HISTORIC)
     wrong_mode = encode_group(Group("PAPP", "02840"), TicMode.STANDARD)
     no_lf = b"IMAX 090 H\r"
-    two_lf = b"\nIM\nAX 090 H\r"
+    two_lf = b"\nIM\nAX 090 H\r"  # a group that lost its CR, then one with a wrong checksum
     decoder = TicDecoder()
     (frame,) = decoder.feed(
         b"\x02"
@@ -119,14 +120,54 @@ def test_bad_groups_are_dropped_and_counted() -> None:
         + b"\nTRUNC\x03"
     )
     assert list(frame.groups) == ["PAPP"]
-    assert frame.invalid_groups == 7
+    assert frame.invalid_groups == 8
     stats = decoder.stats
     assert (stats.groups_ok, stats.bad_checksum, stats.unknown_label, stats.bad_format) == (
         1,
-        1,
+        2,
         1,
         5,
     )
+
+
+@pytest.mark.parametrize(
+    ("mode", "groups"), [(TicMode.HISTORIC, HISTORIC), (TicMode.STANDARD, STANDARD)]
+)
+def test_the_group_after_one_that_lost_its_cr_is_decoded(
+    mode: TicMode, groups: list[Group]
+) -> None:
+    lost_cr = encode_group(groups[0], mode)[:-1]
+    rest = b"".join(encode_group(group, mode) for group in groups[1:])
+    decoder = TicDecoder()
+    (frame,) = decoder.feed(b"\x02" + lost_cr + rest + b"\x03")
+    assert frame.groups == {group.label: group for group in groups[1:]}
+    assert frame.invalid_groups == 1
+    assert decoder.stats.bad_format == 1
+    # Noise before an LF is one bad group; the group from the LF still counts.
+    (frame,) = decoder.feed(b"\x02\x7f\x7f" + rest + b"\x03")
+    assert frame.groups == {group.label: group for group in groups[1:]}
+    assert frame.invalid_groups == 1
+
+
+FREE_TEXT = {"NGTF": 16, "LTARF": 16, "MSG1": 32, "MSG2": 16}
+
+
+@pytest.mark.parametrize(("label", "width"), FREE_TEXT.items())
+def test_free_text_shorter_than_its_width_passes_with_its_checksum(label: str, width: int) -> None:
+    # A producer meter's NGTF: six trailing spaces trimmed leave the checksum as it was.
+    sent = encode_group(Group(label, "PRODUCTEUR      "), TicMode.STANDARD)
+    trimmed = encode_group(Group(label, "PRODUCTEUR"), TicMode.STANDARD)
+    assert trimmed == sent.replace(b" " * 6, b"")
+    for group in (sent, trimmed):
+        mode, parsed = parse_group(group[1:-1])
+        assert mode is TicMode.STANDARD
+        assert parse_value(label, parsed.data) == "PRODUCTEUR"
+    # Longer than the spec allows, or with a wrong checksum: still refused.
+    too_long = encode_group(Group(label, "X" * (width + 1)), TicMode.STANDARD)
+    with pytest.raises(ValueError, match="bad_format"):
+        parse_group(too_long[1:-1])
+    with pytest.raises(ValueError, match="bad_checksum"):
+        parse_group(trimmed[1:-2] + bytes((trimmed[-2] ^ 1,)))
 
 
 def test_frame_without_valid_group_is_not_handed_out() -> None:

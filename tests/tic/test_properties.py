@@ -23,6 +23,7 @@ from custom_components.gestion_energie.tic import (
 )
 
 from .samples import SAMPLES, listings
+from .test_decoder import FREE_TEXT
 
 STREAM = (SAMPLES / "pyteleinfo_captured_frames.bin").read_bytes() + b"".join(
     capture.raw() for capture in listings()
@@ -153,3 +154,19 @@ def test_every_label_round_trips(spec: LabelSpec, data: st.DataObject) -> None:
     )
     (frame,) = TicDecoder().feed(encode_frame([group], spec.mode))
     assert frame.groups == {spec.label: group}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [spec for spec in CATALOGUE.values() if spec.width and spec.label not in FREE_TEXT],
+    ids=lambda spec: spec.label,
+)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_data_shorter_than_its_width_is_refused(spec: LabelSpec, data: st.DataObject) -> None:
+    """Only free text may be shorter than the spec's width, even with a right checksum."""
+    full = data.draw(st.from_regex(spec.pattern, fullmatch=True))
+    short = full[: data.draw(st.integers(min_value=0, max_value=len(full) - 1))]
+    body = encode_group(Group(spec.label, short, data.draw(_horodate(spec))), spec.mode)[1:-1]
+    with pytest.raises(ValueError, match="bad_format"):
+        parse_group(body)

@@ -3,8 +3,9 @@
 `MeterModel` keeps the latest value of every label, guards the energy indexes
 (the figures the Energy dashboard records for ever), and derives power now,
 headroom, time left before the meter would cut off, the tariff period, Tempo
-colours, the status register and overload warnings. Pure: no Home Assistant,
-no I/O, the time is given with each frame.
+colours, the status register and overload warnings; it learns what the supplier
+calls each of its indexes (see `periods.py`). Pure: no Home Assistant, no I/O,
+the time is given with each frame.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..tic.interpret import (
     decode_ptec,
     decode_stge,
 )
+from .periods import label_hours
 
 type Value = int | str | None
 
@@ -33,14 +35,6 @@ INDEX_MARGIN_WH = 2
 VA_PER_SUBSCRIBED_AMP = 200
 _OVERLOAD_LABELS = ("ADPS", "ADIR1", "ADIR2", "ADIR3")
 _PHASE_POWER_LABELS = ("SINSTS1", "SINSTS2", "SINSTS3")
-_STANDARD_PERIODS = {  # LTARF words -> period, for standard-mode supplier calendars
-    "CREUSE": Period.OFF_PEAK,
-    "HC": Period.OFF_PEAK,
-    "PLEINE": Period.PEAK,
-    "HP": Period.PEAK,
-    "POINTE": Period.MOBILE_PEAK,
-    "BASE": Period.ALL_HOURS,
-}
 
 
 class _Verdict(Enum):
@@ -80,6 +74,10 @@ class MeterData:
     tempo_today: TempoColour | None = None
     tempo_tomorrow: TempoColour | None = None
     overload: bool = False
+    # The supplier's label (LTARF) of each of its indexes seen running, and the calendar
+    # (NGTF) they belong to: the meter names only the running index.
+    tariff_calendar: str | None = None
+    tariff_labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def headroom_va(self) -> int | None:
@@ -105,6 +103,7 @@ class MeterModel:
         self.data = MeterData()
         self._guards: dict[str, _IndexGuard] = {}
         self._cutoffs: dict[str, CutoffModel] = {}  # the total's, or one per phase
+        self._running_label: tuple[int, str] | None = None  # NTARF and LTARF of the last frame
 
     def update(self, frame: Frame, now: float) -> None:
         """Take one verified frame received at `now` (seconds since the epoch)."""
@@ -130,7 +129,33 @@ class MeterModel:
         for label in _OVERLOAD_LABELS:
             data.values.pop(label, None)
         data.values.update(values)
+        self._learn_tariff_label(values)
         self._derive(now)
+
+    def _learn_tariff_label(self, values: dict[str, Value]) -> None:
+        """Learn the label of the running supplier index, from this frame's groups only.
+
+        A pair is learnt when two frames in a row agree: a frame sent as the index changes
+        may hold the new NTARF with the old LTARF.
+        """
+        data = self.data
+        calendar = _text(values.get("NGTF"))
+        if calendar is not None and calendar != data.tariff_calendar:
+            data.tariff_calendar = calendar
+            data.tariff_labels.clear()  # another contract: its indexes mean something else
+        index, label = values.get("NTARF"), _text(values.get("LTARF"))
+        running = (index, label) if isinstance(index, int) and label is not None else None
+        if running is not None and running == self._running_label:
+            data.tariff_labels[running[0]] = running[1]
+        self._running_label = running
+
+    def restore_tariff_label(self, calendar: str | None, index: int, label: str) -> None:
+        """Take back a label learnt before a restart, unless the meter told otherwise since."""
+        data = self.data
+        if data.tariff_calendar is not None and calendar != data.tariff_calendar:
+            return
+        data.tariff_calendar = calendar
+        data.tariff_labels.setdefault(index, label)
 
     def _check_index(self, label: str, value: int, now: float) -> _Verdict:
         """Refuse an index that goes backwards or rises faster than the meter can count.
@@ -221,11 +246,7 @@ def _tariff(
         return period.period, period.tempo_colour
     today = status.tempo_today if status and status.tempo_today else None
     ltarf = values.get("LTARF")
-    if isinstance(ltarf, str):
-        for word in ltarf.upper().replace("/", " ").split():
-            if word in _STANDARD_PERIODS:
-                return _STANDARD_PERIODS[word], today
-    return None, today
+    return (label_hours(ltarf) if isinstance(ltarf, str) else None), today
 
 
 def _tempo_tomorrow(values: dict[str, Value], status: Stge | None) -> TempoColour | None:

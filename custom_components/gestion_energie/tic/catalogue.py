@@ -63,6 +63,16 @@ def _fixed(width: int, charset: str) -> str:
     return f"[{charset}]{{{width}}}"
 
 
+def _free_text(width: int) -> str:
+    """Free text (NGTF, LTARF, MSG1, MSG2): printable, at most `width` characters.
+
+    Some arrive shorter than the spec's width (a producer meter's NGTF is `PRODUCTEUR`), and
+    trailing spaces trimmed on the way leave the checksum right when they go by pairs
+    (2 x 0x20 = 64): the checksum guards them. Every other label keeps its exact width.
+    """
+    return f"[{_PRINTABLE}]{{1,{width}}}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LabelSpec:
     """What a label carries and the exact format of its data."""
@@ -316,7 +326,7 @@ _STANDARD: list[LabelSpec] = [
         16,
         "Supplier tariff calendar name",
         "Nom du calendrier tarifaire fournisseur",
-        charset=_PRINTABLE,
+        fmt=_free_text(16),
         kind=ValueKind.TEXT,
     ),
     _standard(
@@ -324,7 +334,7 @@ _STANDARD: list[LabelSpec] = [
         16,
         "Current supplier tariff label",
         "Libellé tarif fournisseur en cours",
-        charset=_PRINTABLE,
+        fmt=_free_text(16),
         kind=ValueKind.TEXT,
     ),
     _standard(
@@ -559,14 +569,14 @@ _STANDARD: list[LabelSpec] = [
         )
     ),
     _standard(
-        "MSG1", 32, "Short message", "Message court", charset=_PRINTABLE, kind=ValueKind.TEXT
+        "MSG1", 32, "Short message", "Message court", fmt=_free_text(32), kind=ValueKind.TEXT
     ),
     _standard(
         "MSG2",
         16,
         "Ultra-short message",
         "Message ultra court",
-        charset=_PRINTABLE,
+        fmt=_free_text(16),
         kind=ValueKind.TEXT,
     ),
     _standard("PRM", 14, "Delivery point (PRM)", "PRM", kind=ValueKind.TEXT),

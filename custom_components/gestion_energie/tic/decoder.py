@@ -214,8 +214,8 @@ class TicDecoder:
     Bytes outside STX...ETX are skipped; STX always starts a new frame (a frame in progress
     is abandoned), EOT abandons the frame in progress, and a frame longer than
     `MAX_FRAME_BYTES` is abandoned, so memory stays bounded whatever arrives. Within a frame
-    each group is verified on its own; a frame is handed out at its ETX if at least one of its
-    groups is valid.
+    each group is verified on its own (a group that lost its CR is dropped, and the next one is
+    read from its LF); a frame is handed out at its ETX if at least one of its groups is valid.
 
     Strict choices: a label outside the catalogue is dropped even with a right checksum (the
     catalogue holds every label of both specs, so it is far more likely a corruption than a
@@ -303,7 +303,22 @@ class TicDecoder:
             mode = _MODE_OF[next(iter(groups))]
             if groups.keys() <= _LABELS[mode]:
                 return self._frame(mode, groups, invalid)
-        return self._build_one_by_one(list(map(self._verdicts.__getitem__, chunks)), invalid)
+        return self._build_one_by_one(self._resynchronised(chunks), invalid)
+
+    def _resynchronised(self, chunks: list[bytes]) -> list[_Verdict]:
+        """The verdict on each group, resynchronised at the last LF of each chunk.
+
+        A chunk between two CRs holding an LF after its start holds groups whose CR was lost
+        (or noise): each is counted as malformed, and the group from the last LF is verified
+        on its own, so one lost CR costs one group, not two.
+        """
+        verdicts: list[_Verdict] = []
+        for chunk in chunks:
+            start = max(chunk.rfind(LF), 0)
+            if start:
+                verdicts += [(None, "bad_format")] * max(chunk.count(LF, 0, start), 1)
+            verdicts.append(self._verdicts[chunk[start:]])
+        return verdicts
 
     def _build_one_by_one(self, verdicts: list[_Verdict], invalid: int) -> Frame | None:
         """Any frame: invalid groups, groups of both modes, labels more than once."""
