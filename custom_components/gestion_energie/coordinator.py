@@ -187,9 +187,10 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
 
     def _check_cutoff_switch(self) -> None:
         """A repair issue while the meter's cut-off switch is open."""
-        status = self.data.status
-        if status is not None and status.cutoff_switch is not CutoffSwitch.CLOSED:
-            reason = status.cutoff_switch.name.lower()
-            self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=reason)
+        switch = None if self.data.status is None else self.data.status.cutoff_switch
+        if switch is None and self.data.status is not None:
+            return  # a reserved code: the switch's state is unknown, the issue stays as it was
+        if switch is not None and switch is not CutoffSwitch.CLOSED:
+            self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=switch.name.lower())
         else:
             self._clear_issue("cutoff_open")
