@@ -1,0 +1,181 @@
+"""Attacks with values: readings that would blind or fool load shedding, and noisy links.
+
+Issue 17, "Values that blind or fool the shedding": a real Home Assistant with the simulated
+meter's entry and four loads under shedding (template switches), fed frames by the test as
+the clock moves. Each finding is reproduced as the attacker or the clumsy supplier did it;
+the attacks that held are kept too (noise through a pseudo-terminal, fuzzed captures, TCP
+bridges that trickle or flood).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
+from custom_components.gestion_energie.shedding_const import EVENT_LOAD_SHED
+from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches
+from tests.sources.frames import historic_frame
+from tests.test_meter import standard_frame
+
+STGE = 0x0002_A000 | 1 << 17  # what the tests' meter sends: standard mode, nothing wrong
+QUIET_VA, OVERLOAD_VA = 1200, 9000  # on PREF = PCOUP = 6 kVA
+
+
+class House(Meter):
+    """The meter's entry and its loads; frames of the test's choosing, the clock moving."""
+
+    async def send(self, frame: bytes, count: int = 1, every: float = 2.0) -> None:
+        for _ in range(count):
+            self.freezer.tick(timedelta(seconds=every))
+            self.coordinator.async_receive(frame)
+            await self.hass.async_block_till_done()
+
+    def sensor(self, key: str) -> str:
+        """The state of the meter's sensor `key` (its unique id's suffix)."""
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{SIMULATED_ADDRESS}_{key}"
+        )
+        assert entity_id is not None, key
+        state = self.hass.states.get(entity_id)
+        assert state is not None, entity_id
+        return state.state
+
+
+@pytest.fixture
+async def house(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncGenerator[House]:
+    """The simulated meter's entry with the shedding tests' four loads, its source stopped."""
+    await setup_switches(hass, list(LOADS))
+    hass.states.async_set(
+        "sensor.washer_power", "1900", {"unit_of_measurement": "W", "device_class": "power"}
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        options={CONF_UPDATE_INTERVAL: 0},  # every value written: the tests read them at once
+        subentries_data=load_subentries(),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    yield House(hass, entry, freezer)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture
+def sheds(hass: HomeAssistant) -> list[Event[dict[str, Any]]]:
+    return async_capture_events(hass, EVENT_LOAD_SHED)
+
+
+# STGE fields with a code 54E §6.2.3.14 reserves: the five values tried.
+RESERVED_STGE = {
+    "cutoff_switch_7": (STGE | 0b111 << 1, "cutoff_switch"),
+    "supplier_index_code_10": (STGE & ~(0xF << 10) | 10 << 10, "supplier_index"),
+    "supplier_index_code_15": (STGE | 0xF << 10, "supplier_index"),
+    "euridis_0b10": (STGE & ~(0b11 << 19) | 0b10 << 19, "euridis"),
+    "cpl_0b11": (STGE | 0b11 << 21, "cpl"),
+}
+
+
+@pytest.mark.parametrize(("stge", "field"), RESERVED_STGE.values(), ids=list(RESERVED_STGE))
+async def test_stge_with_a_reserved_code_keeps_every_other_value_flowing(
+    house: House,
+    sheds: list[Event[dict[str, Any]]],
+    caplog: pytest.LogCaptureFixture,
+    stge: int,
+    field: str,
+) -> None:
+    """Was: a ValueError on every frame, the power frozen, 0 sheds at 9 kVA for 90 s."""
+    await house.frames(QUIET_VA, count=3)
+    with caplog.at_level(logging.WARNING):
+        await house.send(standard_frame(power=OVERLOAD_VA, stge=stge), count=45)
+    assert house.sensor("apparent_power") == str(OVERLOAD_VA)
+    assert sheds
+    # The register's defined fields are read; the reserved one is unknown, and logged once.
+    status = house.coordinator.data.status
+    assert status is not None
+    assert status.unknown_fields() == [field]
+    assert status.standard_mode
+    if field in {"cutoff_switch", "supplier_index"}:  # the others' sensors are disabled
+        assert house.sensor(field) == STATE_UNKNOWN
+    assert len([r for r in caplog.records if "reserved code" in r.getMessage()]) == 1
+
+
+async def test_one_power_reading_beyond_what_the_meter_measures_sheds_nothing(
+    house: House, sheds: list[Event[dict[str, Any]]]
+) -> None:
+    """Was: one frame with SINSTS = 99999 shed both loads (cutoff_near).
+
+    A single-phase Linky measures at most 90 A at 253 V (22,770 VA): 99999 VA is refused
+    like an implausible index, and counted.
+    """
+    await house.frames(QUIET_VA, count=5)
+    rejected = house.coordinator.data.rejected_values
+    await house.send(standard_frame(power=QUIET_VA, SINSTS="99999"))
+    assert house.sensor("apparent_power") == str(QUIET_VA)
+    assert house.coordinator.data.rejected_values == rejected + 1
+    await house.frames(QUIET_VA, count=30)
+    assert sheds == []
+    assert house.sensor("rejected_values") == str(rejected + 1)
+
+
+async def test_pcoup_zero_falls_back_on_the_reference_power(
+    house: House, sheds: list[Event[dict[str, Any]]]
+) -> None:
+    """Was: PCOUP = 00, 9 kVA for 90 s, 0 sheds."""
+    await house.send(standard_frame(power=OVERLOAD_VA, PCOUP="00"), count=45)
+    assert house.coordinator.data.cutoff_power_va == 6000  # PREF
+    assert house.sensor("time_to_cutoff") != STATE_UNKNOWN
+    assert sheds
+
+
+async def test_mode_switch_forgets_what_the_other_modes_labels_said(
+    house: House, sheds: list[Event[dict[str, Any]]]
+) -> None:
+    """Was: 9,200 VA drawn in historic mode but the standard 1,150 VA still used, 0 sheds.
+
+    And back: the display kept the historic IINST.
+    """
+    await house.send(standard_frame(power=1150), count=5)
+    historic = historic_frame(2_000_000, power=9200, current=40, address=SIMULATED_ADDRESS)
+    await house.send(historic, count=45)
+    assert house.sensor("apparent_power") == "9200"
+    assert "SINSTS" not in house.coordinator.data.values
+    assert sheds
+    assert house.sensor("iinst") == "40"
+    await house.send(standard_frame(power=1150), count=2)
+    assert house.sensor("iinst") == STATE_UNKNOWN
+    assert "PAPP" not in house.coordinator.data.values
+    assert house.sensor("apparent_power") == "1150"
+
+
+async def test_an_index_rising_faster_than_any_supply_is_refused(house: House) -> None:
+    """Was: +2 Wh every 10 ms (720 kW) accepted; the guard granted its margin every frame."""
+    start = 5_000_000
+    await house.send(standard_frame(east=start), count=2)
+    rejected = house.coordinator.data.rejected_values
+    for step in range(1, 101):  # one second of it
+        await house.send(standard_frame(east=start + 2 * step), every=0.01)
+    accepted = house.coordinator.data.values["EAST"]
+    assert isinstance(accepted, int)
+    # 3 s since the reference reading: a single-phase supply gives at most 19 Wh in that time,
+    # and the rounding margin (2 Wh) is granted once, not once per frame.
+    assert accepted <= start + 19 + 2
+    assert house.coordinator.data.rejected_values >= rejected + 2 * 90  # EAST and EASF01
+    # A real meter's reading afterwards is accepted again.
+    await house.send(standard_frame(east=start + 30), every=60)
+    assert house.coordinator.data.values["EAST"] == start + 30
+    assert float(house.sensor("east")) == (start + 30) / 1000  # shown in kWh
