@@ -12,17 +12,31 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 import logging
+import time
 from typing import Any
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN, SUBENTRY_PLUG
+from custom_components.gestion_energie.meter.supply import Supply
+from custom_components.gestion_energie.plug_flow import async_probe_plug
+from custom_components.gestion_energie.plugs import PlugType
 from custom_components.gestion_energie.shedding_const import EVENT_LOAD_SHED
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
+from custom_components.gestion_energie.simulators.plugs import (
+    PlugSimulator,
+    SimulatedPlug,
+    SimulatedSocket,
+    plug_from_spec,
+)
+from custom_components.gestion_energie.tic import TicDecoder
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches
 from tests.sources.frames import historic_frame
@@ -179,3 +193,131 @@ async def test_an_index_rising_faster_than_any_supply_is_refused(house: House) -
     await house.send(standard_frame(east=start + 30), every=60)
     assert house.coordinator.data.values["EAST"] == start + 30
     assert float(house.sensor("east")) == (start + 30) / 1000  # shown in kWh
+
+
+class HostilePlug:
+    """A plug on loopback, of the project's API and Tasmota's, reporting the test's current."""
+
+    device_id = "0badc0ffee01"
+
+    def __init__(self) -> None:
+        self.current_a = 0.5
+        self.port = 0
+
+    async def info(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {"api": 1, "id": self.device_id, "model": "Prise", "firmware": "1.0", "sockets": 1}
+        )
+
+    async def state(self, request: web.Request) -> web.Response:
+        socket = {"on": True, "current": self.current_a, "power": 100.0, "energy": 10.0}
+        return web.json_response({"sockets": [socket]})
+
+    async def tasmota(self, request: web.Request) -> web.Response:
+        """Every status section at once, whatever the command."""
+        energy = {"Total": 1.0, "Power": 100, "Current": self.current_a}
+        return web.json_response(
+            {
+                "Status": {"Module": 1, "DeviceName": "Prise", "Topic": "tasmota_hostile"},
+                "StatusFWR": {"Version": "14.1.0"},
+                "StatusNET": {"Mac": "0B:AD:C0:FF:EE:02"},
+                "StatusSTS": {"POWER": "ON"},
+                "StatusSNS": {"ENERGY": energy},
+            }
+        )
+
+
+@pytest.fixture
+async def hostile_plug(socket_enabled: None) -> AsyncGenerator[HostilePlug]:
+    plug = HostilePlug()
+    app = web.Application()
+    app.router.add_get("/api/info", plug.info)
+    app.router.add_get("/api/state", plug.state)
+    app.router.add_get("/cm", plug.tasmota)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    plug.port = runner.addresses[0][1]
+    yield plug
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("kind", list(PlugType))
+@pytest.mark.parametrize("current", [-12.5, 1e308])
+async def test_a_plug_reading_outside_the_physically_possible_is_refused(
+    hass: HomeAssistant, hostile_plug: HostilePlug, kind: PlugType, current: float
+) -> None:
+    """Was: -12.5 A and 1e308 A recorded; 1e308 A made the simulated meter raise OverflowError."""
+    title, data = await async_probe_plug(
+        hass, kind, {"host": "127.0.0.1", "port": hostile_plug.port}
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data=data,
+                subentry_type=SUBENTRY_PLUG,
+                title=title,
+                unique_id=None,
+                subentry_id="hostile",
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    meter = entry.runtime_data.simulator
+    assert isinstance(meter, SimulatedMeter)
+    plug = entry.runtime_data.plugs["hostile"]
+    assert plug.apparent_power_va == pytest.approx(0.5 * 230)
+    hostile_plug.current_a = current
+    await plug.async_refresh()
+    await hass.async_block_till_done()
+    # Nothing recorded: the plug's readings are unavailable, the meter sees no load of it.
+    states = [
+        state
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if entity.config_subentry_id == "hostile" and entity.domain == "sensor"
+        if (state := hass.states.get(entity.entity_id)) is not None
+    ]
+    assert states
+    assert {state.state for state in states} == {STATE_UNAVAILABLE}
+    assert meter.extra_load_va == 0.0
+    assert meter.frame(time.time())
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("load_va", [-1.0, float("inf"), float("nan")])
+def test_the_simulated_meter_refuses_a_plug_load_that_is_no_load(load_va: float) -> None:
+    meter = SimulatedMeter()
+    with pytest.raises(ValueError, match="not physically possible"):
+        meter.extra_load_va = load_va
+
+
+def test_the_simulated_meter_measures_no_more_than_its_supply_carries() -> None:
+    meter = SimulatedMeter()
+    meter.extra_load_va = 1e300  # as many plugs at their most as you like
+    (frame,) = TicDecoder().feed(meter.frame(time.time()))
+    assert int(frame.groups["SINSTS"].data) == Supply(three_phase=False).max_power_va
+
+
+@pytest.mark.parametrize(
+    ("load_w", "power_factor"),
+    [(-2875.0, None), (float("inf"), None), (1e308, None), (100.0, 0.0), (100.0, 1.5)],
+)
+async def test_the_plug_simulator_refuses_what_no_socket_can_carry(
+    socket_enabled: None, load_w: float, power_factor: float | None
+) -> None:
+    async with PlugSimulator() as simulator:
+        plug = SimulatedPlug(PlugType.TASMOTA, [SimulatedSocket(100.0)])
+        await simulator.add(plug)
+        with pytest.raises(ValueError, match="not physically possible"):
+            simulator.set_load(plug, 0, load_w, power_factor)
+    factor = 1.0 if power_factor is None else power_factor
+    with pytest.raises(ValueError, match="not physically possible"):
+        plug_from_spec(["tasmota", f"loads={load_w}", f"pf={factor}"])
