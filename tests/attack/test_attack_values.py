@@ -9,9 +9,13 @@ bridges that trickle or flood).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
 import logging
+import os
+from pathlib import Path
+import random
 import time
 from typing import Any
 
@@ -21,10 +25,20 @@ from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN, SUBENTRY_PLUG
+from custom_components.gestion_energie.const import (
+    CONF_MODE,
+    CONF_SERIAL_PORT,
+    CONF_SOURCE,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+    SOURCE_SERIAL,
+    SUBENTRY_PLUG,
+)
+from custom_components.gestion_energie.meter.model import MeterModel
 from custom_components.gestion_energie.meter.supply import Supply
 from custom_components.gestion_energie.plug_flow import async_probe_plug
 from custom_components.gestion_energie.plugs import PlugType
@@ -36,11 +50,16 @@ from custom_components.gestion_energie.simulators.plugs import (
     SimulatedSocket,
     plug_from_spec,
 )
-from custom_components.gestion_energie.tic import TicDecoder
+from custom_components.gestion_energie.sources.tcp import TcpSource
+from custom_components.gestion_energie.tic import Group, TicDecoder
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+from tests.meter.test_model import T0
 from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches
-from tests.sources.frames import historic_frame
+from tests.sources.frames import decode, historic_frame
+from tests.sources.test_serial import Pty
+from tests.sources.test_tcp import FAST, Bridge
 from tests.test_meter import standard_frame
+from tests.tic.samples import SAMPLES, listings, verified
 
 STGE = 0x0002_A000 | 1 << 17  # what the tests' meter sends: standard mode, nothing wrong
 QUIET_VA, OVERLOAD_VA = 1200, 9000  # on PREF = PCOUP = 6 kVA
@@ -321,3 +340,146 @@ async def test_the_plug_simulator_refuses_what_no_socket_can_carry(
     factor = 1.0 if power_factor is None else power_factor
     with pytest.raises(ValueError, match="not physically possible"):
         plug_from_spec(["tasmota", f"loads={load_w}", f"pf={factor}"])
+
+
+# The attacks that held, kept: noise and floods through the real links, fuzzed captures.
+
+NOISE_BYTES = 3 * 1024 * 1024
+FLOOD_FRAMES = 900  # ten seconds of 90 frames/s, sent as fast as the link takes them
+STILL_INDEX = 1_234_567  # a meter standing still: frames sent back to back keep one index
+
+
+async def write_all(pty: Pty, data: bytes) -> None:
+    """Write everything to the pty, waiting while the reader catches up."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(pty.master, view[:4096]) :]
+        except BlockingIOError:
+            await asyncio.sleep(0.001)
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Let the link work until `condition()` (bounded, in case it never comes)."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(condition)
+
+
+@pytest.mark.timeout(120)
+async def test_megabytes_of_noise_then_a_frame_flood_through_a_pty(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Random bytes, then frames back to back, on a real serial port: only real frames count."""
+    pty = Pty(tmp_path / "ttyTIC")
+    address = "012345678910"  # the frames' ADCO
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {address}",
+        unique_id=address,
+        data={CONF_SOURCE: SOURCE_SERIAL, CONF_SERIAL_PORT: str(pty.link), CONF_MODE: "historic"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data.coordinator
+    try:
+        await until(lambda: pty.speed() == 1200)  # the source has the port open
+        await write_all(pty, random.Random(17).randbytes(NOISE_BYTES))
+        await write_all(pty, historic_frame(STILL_INDEX, power=1))
+        await until(lambda: coordinator.data.frames == 1)
+        assert entry.runtime_data.source.status.bytes_received > NOISE_BYTES  # all went through
+        assert coordinator.decoder.stats.groups_ok == len(historic_groups())  # the frame's only
+        assert coordinator.data.values["PAPP"] == 1
+        for count in range(2, FLOOD_FRAMES + 2):
+            await write_all(pty, historic_frame(STILL_INDEX, power=count))
+        await until(lambda: coordinator.data.frames == FLOOD_FRAMES + 1)
+        assert coordinator.data.values["PAPP"] == FLOOD_FRAMES + 1
+        # Nothing but what the frames said: no label, no value from the noise.
+        labels = {group.label for group in historic_groups()}
+        assert set(coordinator.data.values) <= labels
+        assert coordinator.data.values["BASE"] == STILL_INDEX
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        pty.unplug()
+
+
+def historic_groups() -> list[Group]:
+    """The groups of the tests' historic frame."""
+    (frame,) = TicDecoder().feed(historic_frame(STILL_INDEX))
+    return list(frame.groups.values())
+
+
+CAPTURES = [
+    (SAMPLES / "pyteleinfo_captured_frames.bin").read_bytes(),
+    *(capture.raw() for capture in listings()),
+]
+
+
+@st.composite
+def fuzzed_captures(draw: st.DrawFn) -> bytes:
+    """A real capture with a few bytes flipped, replaced, deleted, inserted or repeated."""
+    data = bytearray(draw(st.sampled_from(CAPTURES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=30))):
+        at = draw(st.integers(min_value=0, max_value=len(data) - 1))
+        match draw(st.sampled_from(["flip", "replace", "delete", "insert", "repeat"])):
+            case "flip":
+                data[at] ^= 1 << draw(st.integers(min_value=0, max_value=7))
+            case "replace":
+                data[at] = draw(st.integers(min_value=0, max_value=255))
+            case "delete":
+                del data[at]
+            case "insert":
+                data.insert(at, draw(st.integers(min_value=0, max_value=255)))
+            case "repeat":
+                data[at:at] = data[at : at + draw(st.integers(min_value=1, max_value=80))]
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(fuzzed_captures())
+def test_fuzzed_captures_never_raise_nor_emit_a_group_that_was_not_sent(data: bytes) -> None:
+    """Every group out was sent whole, with its checksum right; the model takes every frame."""
+    model = MeterModel()
+    for number, frame in enumerate(TicDecoder().feed(data)):
+        assert verified(frame.groups, frame.mode, data)
+        model.update(frame, T0 + 2 * number)
+
+
+@pytest.fixture
+async def bridge(socket_enabled: None) -> AsyncGenerator[Bridge]:
+    bridge = Bridge()
+    await bridge.open()
+    yield bridge
+    await bridge.close()
+
+
+async def test_a_tcp_bridge_that_trickles_byte_by_byte(bridge: Bridge) -> None:
+    received = bytearray()
+    source = TcpSource(received.extend, "127.0.0.1", bridge.port, backoff=FAST)
+    await source.start()
+    try:
+        await until(lambda: bridge.clients)
+        for byte in historic_frame(1) + historic_frame(2):
+            await bridge.feed(bytes([byte]))
+        await until(lambda: decode(bytes(received)) == [1, 2])
+    finally:
+        await source.stop()
+
+
+async def test_a_tcp_bridge_that_floods(bridge: Bridge) -> None:
+    """Thousands of frames and megabytes of noise in one go: every frame, once, in order."""
+    received = bytearray()
+    source = TcpSource(received.extend, "127.0.0.1", bridge.port, backoff=FAST)
+    await source.start()
+    frames = 3000
+    try:
+        await until(lambda: bridge.clients)
+        noise = random.Random(5).randbytes(NOISE_BYTES).replace(b"\x02", b"")
+        await bridge.feed(noise + b"".join(historic_frame(index) for index in range(frames)))
+        await until(lambda: len(received) >= len(noise) + frames * len(historic_frame(0)))
+        assert decode(bytes(received)) == list(range(frames))
+        assert source.status.connects == 1
+    finally:
+        await source.stop()

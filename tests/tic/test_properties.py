@@ -15,14 +15,12 @@ from custom_components.gestion_energie.tic import (
     TicDecoder,
     TicMode,
     encode_frame,
-    encode_group,
     format_horodate,
-    parse_group,
     parse_horodate,
     parse_value,
 )
 
-from .samples import SAMPLES, listings
+from .samples import SAMPLES, listings, verified
 
 STREAM = (SAMPLES / "pyteleinfo_captured_frames.bin").read_bytes() + b"".join(
     capture.raw() for capture in listings()
@@ -42,16 +40,6 @@ def test_byte_by_byte() -> None:
     decoder = TicDecoder()
     frames = [frame for i in range(len(STREAM)) for frame in decoder.feed(STREAM[i : i + 1])]
     assert frames == REFERENCE
-
-
-def _verified(frame_groups: dict[str, Group], mode: TicMode, sent: bytes) -> bool:
-    """Whatever comes out was sent as a whole group and passes every check again."""
-    stripped = sent.translate(bytes(b & 0x7F for b in range(256)))
-    for group in frame_groups.values():
-        encoded = encode_group(group, mode)
-        if encoded not in stripped or parse_group(encoded[1:-1]) != (mode, group):
-            return False
-    return True
 
 
 @given(st.binary(max_size=4000))
@@ -95,7 +83,7 @@ def test_tic_looking_noise_yields_only_verified_groups(data: bytes) -> None:
     """Noise made of TIC pieces can form valid groups; then they are exactly what was sent."""
     decoder = TicDecoder()
     for frame in decoder.feed(data):
-        assert _verified(frame.groups, frame.mode, data)
+        assert verified(frame.groups, frame.mode, data)
         assert frame.groups
 
 
