@@ -33,7 +33,6 @@ from custom_components.gestion_energie.const import (
     CONF_MODE,
     CONF_SERIAL_PORT,
     CONF_SOURCE,
-    CONF_UPDATE_INTERVAL,
     DOMAIN,
     SOURCE_SERIAL,
     SUBENTRY_PLUG,
@@ -54,7 +53,8 @@ from custom_components.gestion_energie.sources.tcp import TcpSource
 from custom_components.gestion_energie.tic import Group, TicDecoder
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.meter.test_model import T0
-from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches
+from tests.plugs.conftest import serving
+from tests.shedding_ha.conftest import Meter, add_house_entry, setup_house_switches
 from tests.sources.frames import decode, historic_frame
 from tests.sources.test_serial import Pty
 from tests.sources.test_tcp import FAST, Bridge
@@ -88,19 +88,8 @@ class House(Meter):
 @pytest.fixture
 async def house(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncGenerator[House]:
     """The simulated meter's entry with the shedding tests' four loads, its source stopped."""
-    await setup_switches(hass, list(LOADS))
-    hass.states.async_set(
-        "sensor.washer_power", "1900", {"unit_of_measurement": "W", "device_class": "power"}
-    )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Linky {SIMULATED_ADDRESS}",
-        unique_id=SIMULATED_ADDRESS,
-        data=dict(SIMULATOR_DATA),
-        options={CONF_UPDATE_INTERVAL: 0},  # every value written: the tests read them at once
-        subentries_data=load_subentries(),
-    )
-    entry.add_to_hass(hass)
+    await setup_house_switches(hass)
+    entry = add_house_entry(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await entry.runtime_data.source.stop()
@@ -253,13 +242,9 @@ async def hostile_plug(socket_enabled: None) -> AsyncGenerator[HostilePlug]:
     app.router.add_get("/api/info", plug.info)
     app.router.add_get("/api/state", plug.state)
     app.router.add_get("/cm", plug.tasmota)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    plug.port = runner.addresses[0][1]
-    yield plug
-    await runner.cleanup()
+    async with serving(app) as port:
+        plug.port = port
+        yield plug
 
 
 @pytest.mark.parametrize("kind", list(PlugType))
