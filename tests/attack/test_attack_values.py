@@ -468,3 +468,28 @@ async def test_a_tcp_bridge_that_floods(bridge: Bridge) -> None:
         assert source.status.connects == 1
     finally:
         await source.stop()
+
+
+async def test_no_contract_power_at_all_falls_back_on_limits_set_in_va(
+    hass: HomeAssistant, house: House, sheds: list[Event[dict[str, Any]]]
+) -> None:
+    """PCOUP = PREF = 00: the meter gives no limit; the user's limits in VA stand for it."""
+    frame = standard_frame(power=OVERLOAD_VA, PCOUP="00", PREF="00")
+    await house.send(frame, count=45)
+    assert house.coordinator.data.cutoff_power_va is None
+    # Nothing to compare the power with: no reading the engine can use, as if the meter were
+    # silent (the radiator is shed as a precaution for that).
+    assert {event.data["reason"] for event in sheds} <= {"stale_meter"}
+    await hass.services.async_call(
+        DOMAIN,
+        "set_limits",
+        {
+            "config_entry_id": house.entry.entry_id,
+            "shed_limit": 6000,
+            "restore_limit": 5000,
+            "unit": "VA",
+        },
+        blocking=True,
+    )
+    await house.send(frame, count=45)
+    assert "over_limit" in {event.data["reason"] for event in sheds}

@@ -211,17 +211,10 @@ class MeterModel:
         data.address = _text(values.get("ADSC") or values.get("ADCO"))
         power = values.get("SINSTS", values.get("PAPP"))
         data.apparent_power_va = power if isinstance(power, int) else None
-        # A power of 0 (PCOUP = 00) is no limit but an unknown one: fall back on the next.
-        pref = values.get("PREF")
-        isousc = values.get("ISOUSC")
-        if isinstance(pref, int) and pref > 0:
-            data.reference_power_va = pref * 1000
-        elif isinstance(isousc, int) and isousc > 0:
-            data.reference_power_va = isousc * VA_PER_SUBSCRIBED_AMP
-        pcoup = values.get("PCOUP")
-        data.cutoff_power_va = (
-            pcoup * 1000 if isinstance(pcoup, int) and pcoup > 0 else data.reference_power_va
+        data.reference_power_va = _known_power(values.get("PREF"), 1000) or _known_power(
+            values.get("ISOUSC"), VA_PER_SUBSCRIBED_AMP
         )
+        data.cutoff_power_va = _known_power(values.get("PCOUP"), 1000) or data.reference_power_va
         self._update_cutoff(now)
         stge = values.get("STGE")
         data.status = decode_stge(f"{stge:08X}") if isinstance(stge, int) else None
@@ -267,6 +260,11 @@ class MeterModel:
             if (seconds := model.seconds_left()) is not None:
                 left.append(seconds)
         data.seconds_to_cutoff = min(left, default=None)
+
+
+def _known_power(value: Value, va_per_unit: int) -> int | None:
+    """A contract's power in VA; a power of 0 (PCOUP = 00) is no limit but an unknown one."""
+    return value * va_per_unit if isinstance(value, int) and value > 0 else None
 
 
 def _text(value: Value) -> str | None:
