@@ -187,10 +187,9 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
 
     def _check_cutoff_switch(self) -> None:
         """A repair issue while the meter's cut-off switch is open."""
-        switch = None if self.data.status is None else self.data.status.cutoff_switch
-        if switch is None and self.data.status is not None:
-            return  # a reserved code: the switch's state is unknown, the issue stays as it was
-        if switch is not None and switch is not CutoffSwitch.CLOSED:
-            self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=switch.name.lower())
-        else:
+        status = self.data.status
+        if status is None or status.cutoff_switch is CutoffSwitch.CLOSED:
             self._clear_issue("cutoff_open")
+        elif status.cutoff_switch is not None:  # None: a reserved code, the issue stays as it was
+            reason = status.cutoff_switch.name.lower()
+            self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=reason)

@@ -24,7 +24,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -134,6 +134,9 @@ async def test_stge_with_a_reserved_code_keeps_every_other_value_flowing(
     if field in {"cutoff_switch", "supplier_index"}:  # the others' sensors are disabled
         assert house.sensor(field) == STATE_UNKNOWN
     assert len([r for r in caplog.records if "reserved code" in r.getMessage()]) == 1
+    # An unknown cut-off switch state is not taken for an open switch.
+    issues = ir.async_get(house.hass)
+    assert issues.async_get_issue(DOMAIN, f"cutoff_open_{house.entry.entry_id}") is None
 
 
 async def test_one_power_reading_beyond_what_the_meter_measures_sheds_nothing(
