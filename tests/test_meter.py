@@ -35,9 +35,11 @@ def standard_frame(
         Group("SMAXSN", "05400", "E241126101500"),
         Group("LTARF", f"{'HEURE CREUSE':<16}"),
         Group("STGE", f"{stge:08X}"),
-        *(Group(label, data) for label, data in extra.items()),
     ]
-    return encode_frame(groups, TicMode.STANDARD)
+    # `extra` adds labels, or replaces the data of those above.
+    by_label = {group.label: group for group in groups}
+    by_label.update((label, Group(label, data)) for label, data in extra.items())
+    return encode_frame(list(by_label.values()), TicMode.STANDARD)
 
 
 async def test_meter_device_and_label_sensors(

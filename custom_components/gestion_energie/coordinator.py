@@ -188,8 +188,8 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     def _check_cutoff_switch(self) -> None:
         """A repair issue while the meter's cut-off switch is open."""
         status = self.data.status
-        if status is not None and status.cutoff_switch is not CutoffSwitch.CLOSED:
+        if status is None or status.cutoff_switch is CutoffSwitch.CLOSED:
+            self._clear_issue("cutoff_open")
+        elif status.cutoff_switch is not None:  # None: a reserved code, the issue stays as it was
             reason = status.cutoff_switch.name.lower()
             self._raise_issue("cutoff_open", ir.IssueSeverity.CRITICAL, reason=reason)
-        else:
-            self._clear_issue("cutoff_open")

@@ -283,7 +283,8 @@ class SheddingManager:
 
     def _sample(self) -> MeterSample | None:
         data = self.coordinator.data
-        if data.apparent_power_va is None or not data.cutoff_power_va:
+        cutoff_va = data.cutoff_power_va or self._configured_cutoff_va()
+        if data.apparent_power_va is None or not cutoff_va:
             return None
         now = self.now()
         fresh = data.last_frame_time is not None and data.last_frame_time != self._last_frame_time
@@ -292,8 +293,8 @@ class SheddingManager:
         return MeterSample(
             time=data.last_frame_time if fresh and data.last_frame_time is not None else now,
             apparent_power_va=float(data.apparent_power_va),
-            pref_kva=(data.reference_power_va or data.cutoff_power_va) / 1000.0,
-            pcoup_kva=data.cutoff_power_va / 1000.0,
+            pref_kva=(data.reference_power_va or cutoff_va) / 1000.0,
+            pcoup_kva=cutoff_va / 1000.0,
             overload_warning=any(
                 label in data.values for label in ("ADPS", "ADIR1", "ADIR2", "ADIR3")
             ),
@@ -301,6 +302,11 @@ class SheddingManager:
             seconds_left=data.seconds_to_cutoff,
             fresh=fresh,
         )
+
+    def _configured_cutoff_va(self) -> float | None:
+        """When the meter tells neither PCOUP, PREF nor ISOUSC, a shed limit set in VA."""
+        limit = self.settings.shed_limit
+        return limit.value if limit.unit is Unit.VA else None
 
     @callback
     def _on_tick(self, _now: datetime) -> None:

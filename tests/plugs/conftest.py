@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Coroutine
+import contextlib
 import json
 import socket
 from typing import Any
@@ -80,18 +81,27 @@ class CannedServer:
         return await self.handler(request)
 
 
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncGenerator[int]:
+    """Serve `app` on a free loopback port, yielded, until the block ends."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def canned() -> AsyncGenerator[CannedServer]:
     server = CannedServer()
     app = web.Application()
     app.router.add_route("*", "/{path:.*}", server._dispatch)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server.port = runner.addresses[0][1]
-    yield server
-    await runner.cleanup()
+    async with serving(app) as port:
+        server.port = port
+        yield server
 
 
 @pytest.fixture

@@ -95,16 +95,16 @@ async def setup_switches(hass: HomeAssistant, names: list[str]) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.fixture
-async def switches(hass: HomeAssistant) -> None:
+async def setup_house_switches(hass: HomeAssistant) -> None:
+    """The switches of `LOADS`, and the washer's power sensor."""
     await setup_switches(hass, list(LOADS))
     hass.states.async_set(
         "sensor.washer_power", "1900", {"unit_of_measurement": "W", "device_class": "power"}
     )
 
 
-@pytest.fixture
-def house_entry(hass: HomeAssistant, switches: None) -> MockConfigEntry:
+def add_house_entry(hass: HomeAssistant) -> MockConfigEntry:
+    """The simulated meter's entry with `LOADS` as its loads, added to Home Assistant."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"Linky {SIMULATED_ADDRESS}",
@@ -115,6 +115,16 @@ def house_entry(hass: HomeAssistant, switches: None) -> MockConfigEntry:
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+async def switches(hass: HomeAssistant) -> None:
+    await setup_house_switches(hass)
+
+
+@pytest.fixture
+def house_entry(hass: HomeAssistant, switches: None) -> MockConfigEntry:
+    return add_house_entry(hass)
 
 
 class Meter:

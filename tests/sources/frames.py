@@ -13,17 +13,19 @@ if TYPE_CHECKING:
     from custom_components.gestion_energie.sources import MeterSource
 
 
-def historic_frame(index: int) -> bytes:
+def historic_frame(
+    index: int, *, power: int = 2390, current: int = 11, address: str = "012345678910"
+) -> bytes:
     """A historic-mode frame whose energy index is `index` Wh."""
     groups = [
-        Group("ADCO", "012345678910"),
+        Group("ADCO", address),
         Group("OPTARIF", "BASE"),
         Group("ISOUSC", "30"),
         Group("BASE", f"{index:09d}"),
         Group("PTEC", "TH.."),
-        Group("IINST", "011"),
+        Group("IINST", f"{current:03}"),
         Group("IMAX", "090"),
-        Group("PAPP", "02390"),
+        Group("PAPP", f"{power:05}"),
         Group("MOTDETAT", "000000"),
     ]
     return encode_frame(groups, TicMode.HISTORIC)

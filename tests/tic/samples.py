@@ -6,6 +6,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from custom_components.gestion_energie.tic import Group, TicMode, encode_group, parse_group
+
 SAMPLES = Path(__file__).parents[2] / ".." / "shared" / "tic-samples"
 _FRAME_MARKS = b"\x02\x03\r"
 
@@ -85,3 +87,13 @@ def listings() -> list[Capture]:
 
 def has_control_bytes(body: bytes) -> bool:
     return any(byte < 0x20 and byte != 0x09 for byte in body)
+
+
+def verified(frame_groups: dict[str, Group], mode: TicMode, sent: bytes) -> bool:
+    """Whatever comes out was sent as a whole group and passes every check again."""
+    stripped = sent.translate(bytes(b & 0x7F for b in range(256)))
+    for group in frame_groups.values():
+        encoded = encode_group(group, mode)
+        if encoded not in stripped or parse_group(encoded[1:-1]) != (mode, group):
+            return False
+    return True

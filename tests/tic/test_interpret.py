@@ -110,11 +110,21 @@ def test_stge_every_field() -> None:
     )
 
 
-@pytest.mark.parametrize("raw", ["0000000E", "00002800", "00100000", "00600000"])
-def test_stge_undefined_codes(raw: str) -> None:
-    """Cut-off 7, supplier index code 10, Euridis 0b10, CPL 0b11 are not defined."""
-    with pytest.raises(ValueError, match=r"undefined|is not a valid"):
-        decode_stge(raw)
+@pytest.mark.parametrize(
+    ("raw", "unknown"),
+    [
+        ("0100000E", "cutoff_switch"),
+        ("01002800", "supplier_index"),
+        ("0100F000", "supplier_index"),
+        ("01100000", "euridis"),
+        ("01600000", "cpl"),
+    ],
+)
+def test_stge_reserved_codes_are_unknown_and_the_rest_is_read(raw: str, unknown: str) -> None:
+    """Cut-off 7, supplier index codes 10-15, Euridis 0b10, CPL 0b11 are not defined."""
+    stge = decode_stge(raw)
+    assert stge.unknown_fields() == [unknown]
+    assert stge.tempo_today is TempoColour.BLUE  # bit 24: the other fields are still read
 
 
 def test_relais_spec_examples() -> None:

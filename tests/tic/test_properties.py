@@ -22,7 +22,7 @@ from custom_components.gestion_energie.tic import (
     parse_value,
 )
 
-from .samples import SAMPLES, listings
+from .samples import SAMPLES, listings, verified
 from .test_decoder import FREE_TEXT
 
 STREAM = (SAMPLES / "pyteleinfo_captured_frames.bin").read_bytes() + b"".join(
@@ -43,16 +43,6 @@ def test_byte_by_byte() -> None:
     decoder = TicDecoder()
     frames = [frame for i in range(len(STREAM)) for frame in decoder.feed(STREAM[i : i + 1])]
     assert frames == REFERENCE
-
-
-def _verified(frame_groups: dict[str, Group], mode: TicMode, sent: bytes) -> bool:
-    """Whatever comes out was sent as a whole group and passes every check again."""
-    stripped = sent.translate(bytes(b & 0x7F for b in range(256)))
-    for group in frame_groups.values():
-        encoded = encode_group(group, mode)
-        if encoded not in stripped or parse_group(encoded[1:-1]) != (mode, group):
-            return False
-    return True
 
 
 @given(st.binary(max_size=4000))
@@ -96,7 +86,7 @@ def test_tic_looking_noise_yields_only_verified_groups(data: bytes) -> None:
     """Noise made of TIC pieces can form valid groups; then they are exactly what was sent."""
     decoder = TicDecoder()
     for frame in decoder.feed(data):
-        assert _verified(frame.groups, frame.mode, data)
+        assert verified(frame.groups, frame.mode, data)
         assert frame.groups
 
 

@@ -1,7 +1,9 @@
 """What a household wants to know, from a stream of verified TIC frames.
 
 `MeterModel` keeps the latest value of every label, guards the energy indexes
-(the figures the Energy dashboard records for ever), and derives power now,
+(the figures the Energy dashboard records for ever) and refuses measurements beyond
+what the meter can measure (one forged reading must not start an emergency), forgets
+the other mode's values when the meter changes mode, and derives power now,
 headroom, time left before the meter would cut off, the tariff period, Tempo
 colours, the status register and overload warnings; it learns what the supplier
 calls each of its indexes (see `periods.py`). Pure: no Home Assistant, no I/O,
@@ -13,8 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, auto
+import logging
 
-from ..tic import CATALOGUE, CutoffModel, Frame, TicMode, parse_horodate, parse_value
+from ..tic import (
+    CATALOGUE,
+    CutoffModel,
+    Frame,
+    LabelSpec,
+    Quantity,
+    TicMode,
+    parse_horodate,
+    parse_value,
+)
 from ..tic.interpret import (
     Period,
     Stge,
@@ -24,13 +36,17 @@ from ..tic.interpret import (
     decode_stge,
 )
 from .periods import label_hours
+from .supply import Supply
+
+LOGGER = logging.getLogger(__name__)
 
 type Value = int | str | None
 
-# The largest supply a Linky serves (36 kVA); an index may not rise faster than
-# this, with a margin for the meter's rounding to the watt-hour.
-MAX_METER_POWER_W = 36_000 * 1.3
+# An index may not rise faster than the supply's most power, with a margin for the meter's
+# rounding to the watt-hour. The rise is checked from a reading at least INDEX_WINDOW_S old,
+# so that the margin is granted once per window, not once per frame.
 INDEX_MARGIN_WH = 2
+INDEX_WINDOW_S = 60.0
 # Historic mode gives the subscribed current; the contract's power is 200 VA per ampere.
 VA_PER_SUBSCRIBED_AMP = 200
 _OVERLOAD_LABELS = ("ADPS", "ADIR1", "ADIR2", "ADIR3")
@@ -44,11 +60,17 @@ class _Verdict(Enum):
 
 
 @dataclass(slots=True)
-class _IndexGuard:
-    """The last accepted value of one energy index and when it was read."""
-
+class _Reading:
     value: int
     time: float
+
+
+@dataclass(slots=True)
+class _IndexGuard:
+    """The last accepted reading of one energy index, and the one its rise is checked from."""
+
+    last: _Reading
+    anchor: _Reading
     confirmed: bool  # a first reading waits for a consistent second one
 
 
@@ -64,7 +86,7 @@ class MeterData:
     frames: int = 0
     valid_groups: int = 0
     invalid_groups: int = 0
-    rejected_values: int = 0  # index readings refused against a confirmed reference
+    rejected_values: int = 0  # implausible measurements, and indexes against a confirmed reference
     apparent_power_va: int | None = None
     reference_power_va: int | None = None  # what the contract allows (PREF)
     cutoff_power_va: int | None = None  # what the switch is set to (PCOUP)
@@ -104,19 +126,34 @@ class MeterModel:
         self._guards: dict[str, _IndexGuard] = {}
         self._cutoffs: dict[str, CutoffModel] = {}  # the total's, or one per phase
         self._running_label: tuple[int, str] | None = None  # NTARF and LTARF of the last frame
+        self._supply = Supply(three_phase=False)  # until a three-phase label shows
+        self._unknown_reported: set[str] = set()  # STGE fields already logged as reserved
 
     def update(self, frame: Frame, now: float) -> None:
         """Take one verified frame received at `now` (seconds since the epoch)."""
         data = self.data
+        if data.mode is not None and frame.mode is not data.mode:
+            # The other mode's labels say nothing any more (a stale PAPP would hide SINSTS).
+            LOGGER.info("The meter now sends in %s mode", frame.mode)
+            data.values.clear()
+            data.horodates.clear()
+            self._guards.clear()
         data.mode = frame.mode
         data.frames += 1
         data.valid_groups += len(frame.groups)
         data.invalid_groups += frame.invalid_groups
         data.last_frame_time = now
+        if not self._supply.three_phase and any(
+            CATALOGUE[label].three_phase_only for label in frame.groups
+        ):
+            self._supply = Supply(three_phase=True)
         values: dict[str, Value] = {}
         for label, group in frame.groups.items():
             value = parse_value(label, group.data)
             spec = CATALOGUE[label]
+            if isinstance(value, int) and not self._measurable(spec, value):
+                data.rejected_values += 1
+                continue
             if spec.total_increasing and isinstance(value, int):
                 verdict = self._check_index(label, value, now)
                 if verdict is not _Verdict.ACCEPTED:
@@ -157,26 +194,39 @@ class MeterModel:
         data.tariff_calendar = calendar
         data.tariff_labels.setdefault(index, label)
 
+    def _measurable(self, spec: LabelSpec, value: int) -> bool:
+        """Whether a current or a power is within what the meter can measure at all."""
+        match spec.quantity:
+            case Quantity.CURRENT:
+                return value <= self._supply.max_current_a
+            case Quantity.APPARENT_POWER | Quantity.ACTIVE_POWER:
+                power = value * 1000 if spec.unit == "kVA" else value
+                supply = self._supply
+                return power <= (supply.max_phase_power_va if spec.phase else supply.max_power_va)
+        return True
+
     def _check_index(self, label: str, value: int, now: float) -> _Verdict:
         """Refuse an index that goes backwards or rises faster than the meter can count.
 
         A first reading is held back until the next one confirms it: nothing earlier to
         check it against, and a wrong first value would become the reference.
         """
+        reading = _Reading(value, now)
         guard = self._guards.get(label)
         if guard is None:
-            self._guards[label] = _IndexGuard(value, now, confirmed=False)
+            self._guards[label] = _IndexGuard(reading, reading, confirmed=False)
             return _Verdict.PENDING
-        elapsed_h = max(now - guard.time, 0.0) / 3600
-        plausible = (
-            guard.value <= value <= guard.value + MAX_METER_POWER_W * elapsed_h + (INDEX_MARGIN_WH)
-        )
-        if plausible:
-            self._guards[label] = _IndexGuard(value, now, confirmed=True)
+        anchor = guard.anchor
+        elapsed_h = max(now - anchor.time, 0.0) / 3600
+        most = anchor.value + self._supply.max_power_va * elapsed_h + INDEX_MARGIN_WH
+        if guard.last.value <= value <= most:
+            if now - anchor.time >= INDEX_WINDOW_S:
+                anchor = reading
+            self._guards[label] = _IndexGuard(reading, anchor, confirmed=True)
             return _Verdict.ACCEPTED
         if not guard.confirmed:
             # The unconfirmed first reading may be the wrong one: start again from this one.
-            self._guards[label] = _IndexGuard(value, now, confirmed=False)
+            self._guards[label] = _IndexGuard(reading, reading, confirmed=False)
             return _Verdict.PENDING
         return _Verdict.REFUSED
 
@@ -186,22 +236,27 @@ class MeterModel:
         data.address = _text(values.get("ADSC") or values.get("ADCO"))
         power = values.get("SINSTS", values.get("PAPP"))
         data.apparent_power_va = power if isinstance(power, int) else None
-        pref = values.get("PREF")
-        isousc = values.get("ISOUSC")
-        if isinstance(pref, int):
-            data.reference_power_va = pref * 1000
-        elif isinstance(isousc, int):
-            data.reference_power_va = isousc * VA_PER_SUBSCRIBED_AMP
-        pcoup = values.get("PCOUP")
-        data.cutoff_power_va = pcoup * 1000 if isinstance(pcoup, int) else data.reference_power_va
+        data.reference_power_va = _known_power(values.get("PREF"), 1000) or _known_power(
+            values.get("ISOUSC"), VA_PER_SUBSCRIBED_AMP
+        )
+        data.cutoff_power_va = _known_power(values.get("PCOUP"), 1000) or data.reference_power_va
         self._update_cutoff(now)
         stge = values.get("STGE")
         data.status = decode_stge(f"{stge:08X}") if isinstance(stge, int) else None
+        if data.status is not None and isinstance(stge, int):
+            self._report_unknown(data.status, stge)
         data.tariff_period, data.tempo_today = _tariff(values, data.status)
         data.tempo_tomorrow = _tempo_tomorrow(values, data.status)
         data.overload = any(label in values for label in _OVERLOAD_LABELS) or bool(
             data.status and data.status.reference_power_exceeded
         )
+
+    def _report_unknown(self, status: Stge, raw: int) -> None:
+        """Log each STGE field seen with a reserved code, once: it shows as unknown."""
+        for name in status.unknown_fields():
+            if name not in self._unknown_reported:
+                self._unknown_reported.add(name)
+                LOGGER.warning("STGE %08X: reserved code in %s, shown as unknown", raw, name)
 
     def _update_cutoff(self, now: float) -> None:
         """Follow the meter's cut-off filter: on the total, or on each phase (54E §7).
@@ -230,6 +285,11 @@ class MeterModel:
             if (seconds := model.seconds_left()) is not None:
                 left.append(seconds)
         data.seconds_to_cutoff = min(left, default=None)
+
+
+def _known_power(value: Value, va_per_unit: int) -> int | None:
+    """A contract's power in VA; a power of 0 (PCOUP = 00) is no limit but an unknown one."""
+    return value * va_per_unit if isinstance(value, int) and value > 0 else None
 
 
 def _text(value: Value) -> str | None:

@@ -6,10 +6,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 import json
 import math
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import aiohttp
 from yarl import URL
+
+from ..meter.supply import LARGEST_PHASE_CURRENT_A, LARGEST_PHASE_POWER_W
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -149,12 +151,30 @@ def parse_object(body: bytes, where: object) -> dict[str, Any]:
     return data
 
 
-def number(value: object, what: str) -> float | None:
-    """Return a reading: None when absent, else a finite number (bool is not one)."""
+class Bounds(NamedTuple):
+    """The physically possible range of a reading."""
+
+    low: float
+    high: float
+
+
+# Whatever a plug measures is behind the house's meter: never more than its supply carries.
+# An RMS current and an energy drawn are never negative; the power is when the appliance
+# produces (a plug-in solar panel).
+CURRENT_A: Final = Bounds(0.0, LARGEST_PHASE_CURRENT_A)
+POWER_W: Final = Bounds(-LARGEST_PHASE_POWER_W, LARGEST_PHASE_POWER_W)
+ENERGY_WH: Final = Bounds(0.0, LARGEST_PHASE_POWER_W * 24 * 365 * 100)  # a century at most
+ENERGY_KWH: Final = Bounds(0.0, ENERGY_WH.high / 1000)
+
+
+def number(value: object, what: str, bounds: Bounds) -> float | None:
+    """Return a reading: None when absent, else a number within `bounds` (bool is not one)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise PlugProtocolError(f"{what} is not a number: {value!r:.40}")
+    if not bounds.low <= value <= bounds.high:
+        raise PlugProtocolError(f"{what} is not physically possible: {value!r:.40}")
     return float(value)
 
 

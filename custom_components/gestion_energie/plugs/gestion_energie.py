@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from .base import (
+    CURRENT_A,
     DEFAULT_TIMEOUT,
+    ENERGY_WH,
+    POWER_W,
     PlugAuthError,
     PlugClient,
     PlugInfo,
@@ -71,9 +74,9 @@ class GestionEnergieClient(PlugClient):
             raise PlugProtocolError(f"{self}: no sockets list")
         sockets = tuple(_socket(item, index) for index, item in enumerate(items))
         # A strip that measures only its whole self reports these; else they add up.
-        current = number(data.get("current"), "current")
-        power = number(data.get("power"), "power")
-        energy = number(data.get("energy"), "energy")
+        current = number(data.get("current"), "current", CURRENT_A)
+        power = number(data.get("power"), "power", POWER_W)
+        energy = number(data.get("energy"), "energy", ENERGY_WH)
         return PlugState(
             sockets=sockets,
             current_a=current if current is not None else total([s.current_a for s in sockets]),
@@ -138,7 +141,7 @@ def _socket(item: object, index: int) -> SocketState:
         raise PlugProtocolError(f"socket {index} has no on/off state")
     return SocketState(
         on=item["on"],
-        current_a=number(item.get("current"), f"socket {index} current"),
-        power_w=number(item.get("power"), f"socket {index} power"),
-        energy_wh=number(item.get("energy"), f"socket {index} energy"),
+        current_a=number(item.get("current"), f"socket {index} current", CURRENT_A),
+        power_w=number(item.get("power"), f"socket {index} power", POWER_W),
+        energy_wh=number(item.get("energy"), f"socket {index} energy", ENERGY_WH),
     )

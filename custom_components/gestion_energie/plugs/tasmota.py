@@ -18,7 +18,11 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from .base import (
+    CURRENT_A,
     DEFAULT_TIMEOUT,
+    ENERGY_KWH,
+    POWER_W,
+    Bounds,
     PlugAuthError,
     PlugClient,
     PlugInfo,
@@ -102,9 +106,9 @@ class TasmotaClient(PlugClient):
             return PlugState(sockets=tuple(SocketState(on) for on in relays))
         if not isinstance(energy, dict):
             raise PlugProtocolError(f"{self}: ENERGY is not an object")
-        power = _channels(energy, "Power")
-        current = _channels(energy, "Current")
-        total = _channels(energy, "Total")
+        power = _channels(energy, "Power", POWER_W)
+        current = _channels(energy, "Current", CURRENT_A)
+        total = _channels(energy, "Total", ENERGY_KWH)
 
         def per_relay(values: list[float] | None, index: int, scale: float = 1) -> float | None:
             # Channels map to relays only when there is one of each (e.g. a 2-relay
@@ -176,11 +180,11 @@ def _name(status: Mapping[str, Any]) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _channels(energy: Mapping[str, Any], key: str) -> list[float] | None:
+def _channels(energy: Mapping[str, Any], key: str, bounds: Bounds) -> list[float] | None:
     """Read an ENERGY value as a list of channels: a single number is one channel."""
     value = energy.get(key)
     values = value if isinstance(value, list) else [value]
-    readings = [number(item, f"ENERGY {key}") for item in values]
+    readings = [number(item, f"ENERGY {key}", bounds) for item in values]
     if not readings or any(reading is None for reading in readings):
         return None
     return [reading for reading in readings if reading is not None]

@@ -20,6 +20,7 @@ import math
 import random
 import time
 
+from ..meter.supply import Supply
 from ..sources.base import DataCallback, MeterSource, StatusCallback
 from ..tic import PARIS, Group, TicMode, encode_frame, format_horodate
 
@@ -48,6 +49,7 @@ _DAILY_CURVE = (
     (24, 350),
 )
 _VOLTAGE = 230
+_SUPPLY = Supply(three_phase=False)  # the simulated meter is single-phase
 OFF_PEAK_HOURS = (22, 6)  # 22:00 to 06:00
 LOAD_CURVE_PERIOD_S = 1800
 _TEMPO_COLOURS = ("BLEU", "BLAN", "ROUG")
@@ -112,7 +114,7 @@ class SimulatedMeter:
         self.contract = contract
         self.subscribed_kva = subscribed_kva
         self.address = address
-        self.extra_load_va = 0.0  # what the simulated plugs draw
+        self._extra_load_va = 0.0
         self._random = random.Random(seed)
         self._indexes_wh: dict[str, float] = {}
         self._last_time: float | None = None
@@ -122,6 +124,18 @@ class SimulatedMeter:
         self._curve_point = (0.0, 0.0)  # (start, average W) of the last load-curve period
         self._curve_energy = 0.0  # Wh of the load-curve period in progress
         self._overload: _Overload | None = None
+
+    @property
+    def extra_load_va(self) -> float:
+        """What the connected plugs draw, on top of the household."""
+        return self._extra_load_va
+
+    @extra_load_va.setter
+    def extra_load_va(self, load_va: float) -> None:
+        """Take the plugs' load; refuse one that is no load at all (negative, endless)."""
+        if not (math.isfinite(load_va) and load_va >= 0):
+            raise ValueError(f"a plug load of {load_va} VA is not physically possible")
+        self._extra_load_va = load_va
 
     def start_overload(self, now: float, extra_va: float, duration_s: float) -> None:
         """Add `extra_va` on top of the household's load for `duration_s` seconds."""
@@ -150,6 +164,7 @@ class SimulatedMeter:
         load = daily_load_va(when) * max(noise, 0.5) + self.extra_load_va
         if self._overload is not None:
             load += self._overload.extra_va
+        load = min(load, _SUPPLY.max_power_va)  # no supply carries more: its breaker trips
         if self._last_time is not None and now > self._last_time:
             # The energy of the elapsed interval, at the load held during it.
             index = self._index_label(when)

@@ -30,6 +30,7 @@ import hmac
 import itertools
 import json
 import logging
+import math
 import re
 import signal
 import time
@@ -37,6 +38,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ..meter.supply import LARGEST_PHASE_POWER_W
 from ..plugs import API_VERSION, PlugType
 
 LOGGER = logging.getLogger(__name__)
@@ -217,6 +219,7 @@ class PlugSimulator:
         self, plug: SimulatedPlug, index: int, load_w: float, power_factor: float | None = None
     ) -> None:
         """Change what the appliance on a socket draws (a thermostat, a cycle...)."""
+        check_appliance(load_w, power_factor)
         self.advance()
         socket = plug.sockets[index]
         socket.load_w = load_w
@@ -505,6 +508,14 @@ _DEFAULT_HOUSE: Final = (
 )
 
 
+def check_appliance(load_w: float, power_factor: float | None = None) -> None:
+    """Refuse an appliance no socket can carry: a negative or endless load, a wrong factor."""
+    if not (math.isfinite(load_w) and 0 <= load_w <= LARGEST_PHASE_POWER_W):
+        raise ValueError(f"a load of {load_w} W is not physically possible")
+    if power_factor is not None and not 0 < power_factor <= 1:
+        raise ValueError(f"a power factor of {power_factor} is not physically possible")
+
+
 def plug_from_spec(spec: Sequence[str]) -> SimulatedPlug:
     """Build a plug from `KIND key=value...` (see --help)."""
     kind, *options = spec
@@ -512,6 +523,8 @@ def plug_from_spec(spec: Sequence[str]) -> SimulatedPlug:
     loads = [float(w) for w in settings.pop("loads", "0").split(",")]
     factors = [float(pf) for pf in settings.pop("pf", "1").split(",")]
     on = settings.pop("on", "")
+    for i, load in enumerate(loads):
+        check_appliance(load, factors[min(i, len(factors) - 1)])
     sockets = [
         SimulatedSocket(
             load_w=load,

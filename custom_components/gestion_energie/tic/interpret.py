@@ -1,12 +1,13 @@
 """Decoded structures: STGE, RELAIS, PPOT, OPTARIF, PTEC, DEMAIN, PJOURF+1 and PPOINTE.
 
 Each function takes the raw data of a verified group and raises `ValueError` on a value the
-spec does not define, rather than guess.
+spec does not define, rather than guess; except STGE, a register of independent fields: a
+field with a reserved code is None (unknown) and the others stay readable.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
 from enum import IntEnum, StrEnum
 
@@ -50,53 +51,62 @@ class TempoColour(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Stge:
-    """The status register (54E §6.2.3.14), field by field."""
+    """The status register (54E §6.2.3.14), field by field; None: a code the spec reserves."""
 
     dry_contact_open: bool
-    cutoff_switch: CutoffSwitch
+    cutoff_switch: CutoffSwitch | None
     cover_open: bool  # distributor terminal cover
     overvoltage: bool
     reference_power_exceeded: bool
     producer: bool
     negative_active_energy: bool
-    supplier_index: int  # 1-10, the supplier tariff index energy goes to
+    supplier_index: int | None  # 1-10, the supplier tariff index energy goes to
     distributor_index: int  # 1-4
     clock_degraded: bool
     standard_mode: bool
-    euridis: EuridisState
-    cpl: CplState
+    euridis: EuridisState | None
+    cpl: CplState | None
     cpl_synchronised: bool
     tempo_today: TempoColour
     tempo_tomorrow: TempoColour
     mobile_peak_notice: int  # 0 none, else the mobile peak (1-3) announced
     mobile_peak: int  # 0 none, else the mobile peak (1-3) in progress
 
+    def unknown_fields(self) -> list[str]:
+        """The fields whose code the spec reserves."""
+        return [field.name for field in fields(self) if getattr(self, field.name) is None]
+
 
 def _bits(value: int, first: int, count: int = 1) -> int:
     return (value >> first) & ((1 << count) - 1)
+
+
+def _defined[Code: IntEnum](codes: type[Code], value: int) -> Code | None:
+    """The member of `codes` for `value`; None for a reserved code."""
+    try:
+        return codes(value)
+    except ValueError:
+        return None
 
 
 def decode_stge(raw: str) -> Stge:
     """Decode STGE, 8 hexadecimal characters, most significant first."""
     value = int(raw, 16)
     supplier = _bits(value, 10, 4)
-    if supplier > 9:
-        msg = f"STGE {raw}: supplier index code {supplier} undefined"
-        raise ValueError(msg)
     return Stge(
         dry_contact_open=bool(_bits(value, 0)),
-        cutoff_switch=CutoffSwitch(_bits(value, 1, 3)),
+        cutoff_switch=_defined(CutoffSwitch, _bits(value, 1, 3)),
         cover_open=bool(_bits(value, 4)),
         overvoltage=bool(_bits(value, 6)),
         reference_power_exceeded=bool(_bits(value, 7)),
         producer=bool(_bits(value, 8)),
         negative_active_energy=bool(_bits(value, 9)),
-        supplier_index=supplier + 1,
+        supplier_index=supplier + 1 if supplier <= 9 else None,
         distributor_index=_bits(value, 14, 2) + 1,
         clock_degraded=bool(_bits(value, 16)),
         standard_mode=bool(_bits(value, 17)),
-        euridis=EuridisState(_bits(value, 19, 2)),
-        cpl=CplState(_bits(value, 21, 2)),
+        euridis=_defined(EuridisState, _bits(value, 19, 2)),
+        cpl=_defined(CplState, _bits(value, 21, 2)),
         cpl_synchronised=bool(_bits(value, 23)),
         tempo_today=TempoColour(_bits(value, 24, 2)),
         tempo_tomorrow=TempoColour(_bits(value, 26, 2)),
