@@ -15,7 +15,7 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeDat
 from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
-from .shedding_manager import SheddingManager
+from .shedding_manager import SheddingManager, async_remove_shedding
 from .sources_setup import create_source
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -79,3 +79,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEnt
         if entry.runtime_data.shedding is not None:
             await entry.runtime_data.shedding.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
+    """The meter's entry is removed: give back the loads shedding held off, forget its state."""
+    await async_remove_shedding(hass, entry)

@@ -157,7 +157,8 @@ async def open_house(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Asy
         entry, radiator, heater = await _add_house_entry(hass, freezer, plugs_sim)
         await start_entry(hass, entry)
         yield House(hass, entry, freezer, plugs_sim, radiator, heater)
-        await hass.config_entries.async_unload(entry.entry_id)
+        if hass.config_entries.async_get_entry(entry.entry_id) is not None:  # not removed
+            await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def _add_house_entry(
