@@ -72,12 +72,16 @@ def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:
-    """Stop the source and remove the entities."""
+    """Stop load shedding, then the source, and remove the entities.
+
+    Shedding stops first, while the switches it may give back (its loads deleted) still work,
+    this entry's plugs' among them.
+    """
+    if entry.runtime_data.shedding is not None:
+        await entry.runtime_data.shedding.async_stop()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.source.stop()
-        if entry.runtime_data.shedding is not None:
-            await entry.runtime_data.shedding.async_stop()
     return unloaded
 
 

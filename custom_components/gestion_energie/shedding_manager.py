@@ -54,6 +54,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .plug_coordinator import async_switch_own_socket
 from .shedding import (
     Action,
     Limit,
@@ -225,7 +226,7 @@ class SheddingManager:
             _clear_long_shed(self.hass, self._issue_id(switch))
         self._stopped = True
         await self._store.async_save(self._data())
-        await async_give_back(self.hass, let_go)
+        await async_give_back(self.hass, self.entry, let_go)
 
     async def _async_on_stop(self, _event: Event) -> None:
         await self._store.async_save(self._data())
@@ -634,18 +635,28 @@ def held_by_engine(engine: SheddingEngine) -> list[str]:
     return [item.load for item in engine.status(0.0).shed if item.reason is not Reason.MANUAL]
 
 
-async def async_give_back(hass: HomeAssistant, switches: Iterable[str]) -> None:
+async def async_give_back(
+    hass: HomeAssistant,
+    entry: GestionEnergieConfigEntry,
+    switches: Iterable[str],
+    *,
+    removed: bool = False,
+) -> None:
     """Switch back on the loads shedding lets go of while it holds them off.
 
     Nothing will manage them any more: left off, they would stay off for good. A load shed by
-    hand is the user's choice and is not among them.
+    hand is the user's choice and is not among them. `removed`: the entry is removed, the
+    switches of its own plugs are gone, their sockets are switched through the plugs.
     """
     for switch in switches:
-        state = hass.states.get(switch)
-        if state is None or state.state != STATE_OFF:
-            continue  # switched on meanwhile, or gone
-        LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
         try:
+            if removed and await async_switch_own_socket(hass, entry, switch, on=True):
+                LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
+                continue
+            state = hass.states.get(switch)
+            if state is None or state.state != STATE_OFF:
+                continue  # switched on meanwhile, or gone
+            LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
             await hass.services.async_call(
                 SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
             )
@@ -667,7 +678,7 @@ async def async_remove_shedding(hass: HomeAssistant, entry: GestionEnergieConfig
         LOGGER.warning("Ignoring the saved shedding state of %s: %s", entry.title, err)
     for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
         _clear_long_shed(hass, _long_shed_id(entry.entry_id, subentry.subentry_id))
-    await async_give_back(hass, held)
+    await async_give_back(hass, entry, held, removed=True)
     await store.async_remove()
 
 

@@ -225,6 +225,30 @@ async def test_deleting_a_shed_load_switches_it_back_on(hass: HomeAssistant, met
     assert T_RADIATOR not in meter.manager.loads
 
 
+async def test_deleting_a_shed_load_of_a_plug_switches_its_socket_back_on(
+    hass: HomeAssistant, house: House
+) -> None:
+    await house.step(3500, 3)
+    await house.step(9000, overload=True)
+    assert house.sockets() == (False, False)
+    assert hass.config_entries.async_remove_subentry(house.entry, "radiator")
+    await house.settle()
+    await house.entry.runtime_data.source.stop()
+    assert house.sockets() == (True, False)  # the water heater is still managed, and shed
+    assert state(hass, "sensor.chauffe_eau_status") == "shed"
+
+
+async def test_removing_the_meter_switches_its_plugs_shed_sockets_back_on(
+    hass: HomeAssistant, house: House
+) -> None:
+    await house.step(3500, 3)
+    await house.step(9000, overload=True)
+    assert house.sockets() == (False, False)
+    await hass.config_entries.async_remove(house.entry.entry_id)
+    await hass.async_block_till_done()
+    assert house.sockets() == (True, True)  # over HTTP: the plugs' entities are gone
+
+
 async def test_a_shed_load_moved_to_another_switch_gives_the_old_one_back(
     hass: HomeAssistant, meter: Meter
 ) -> None:
