@@ -62,7 +62,7 @@ def _storage_key(meter: Meter) -> str:
 
 
 async def _shed_radiator(meter: Meter) -> None:
-    """An overload of the meter signal sheds the template house's radiator only."""
+    """7,000 VA on 6 kVA for 8 s sheds the template house's radiator, and it alone."""
     await meter.frames(3000, 2)
     await meter.frames(7000, 4)
     assert state(meter.hass, T_RADIATOR) == STATE_OFF
