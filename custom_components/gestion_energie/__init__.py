@@ -15,7 +15,7 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeDat
 from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
-from .shedding_manager import SheddingManager
+from .shedding_manager import SheddingManager, async_remove_shedding
 from .sources_setup import create_source
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -72,10 +72,19 @@ def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:
-    """Stop the source and remove the entities."""
+    """Stop load shedding, then the source, and remove the entities.
+
+    Shedding stops first, while the switches it may give back (its loads deleted) still work,
+    this entry's plugs' among them.
+    """
+    if entry.runtime_data.shedding is not None:
+        await entry.runtime_data.shedding.async_stop()
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.source.stop()
-        if entry.runtime_data.shedding is not None:
-            await entry.runtime_data.shedding.async_stop()
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
+    """The meter's entry is removed: give back the loads shedding held off, forget its state."""
+    await async_remove_shedding(hass, entry)

@@ -20,13 +20,16 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
+    CONF_DEVICE_ID,
     CONF_DEVICE_READINGS,
     CONF_PLUG_TYPE,
     CONF_SOCKET_READINGS,
+    CONF_SOCKETS,
     DOMAIN,
     LOGGER,
     NOMINAL_VOLTAGE,
@@ -83,6 +86,34 @@ def client_for(hass: HomeAssistant, data: dict[str, Any] | Any) -> PlugClient:
         password=data.get(CONF_PASSWORD) or None,
         timeout=PLUG_TIMEOUT,
     )
+
+
+def plug_unique_id(device_id: str, index: int | None, key: str) -> str:
+    """The unique id of a plug's entity: of socket `index`, or of the whole device (None)."""
+    where = "device" if index is None else f"socket_{index}"
+    return f"{device_id}_{where}_{key}"
+
+
+async def async_switch_own_socket(
+    hass: HomeAssistant, entry: GestionEnergieConfigEntry, switch: str, on: bool
+) -> bool:
+    """Switch a socket of the entry's plugs named by its switch, straight through the plug.
+
+    For when its entities are gone (the entry is being removed). False if `switch` is not one
+    of the entry's sockets; the plug's errors are raised.
+    """
+    registered = er.async_get(hass).async_get(switch)
+    if registered is None or registered.config_entry_id != entry.entry_id:
+        return False
+    subentry = entry.subentries.get(registered.config_subentry_id or "")
+    if subentry is None or subentry.subentry_type != SUBENTRY_PLUG:
+        return False
+    device_id = subentry.data[CONF_DEVICE_ID]
+    for index in range(int(subentry.data[CONF_SOCKETS])):
+        if plug_unique_id(device_id, index, "switch") == registered.unique_id:
+            await client_for(hass, subentry.data).set_socket(index, on)
+            return True
+    return False
 
 
 class PlugCoordinator(DataUpdateCoordinator[PlugState]):

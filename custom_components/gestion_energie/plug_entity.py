@@ -15,7 +15,7 @@ from .const import (
     CONF_PLUG_TYPE,
     DOMAIN,
 )
-from .plug_coordinator import PlugCoordinator
+from .plug_coordinator import PlugCoordinator, plug_unique_id
 from .plugs import PlugState, PlugType, SocketState
 
 
@@ -45,9 +45,7 @@ class PlugEntity(CoordinatorEntity[PlugCoordinator]):
         """Name the entity after its socket when the plug has several."""
         super().__init__(coordinator)
         self.index = index
-        device_id = coordinator.subentry.data[CONF_DEVICE_ID]
-        where = "device" if index is None else f"socket_{index}"
-        self._attr_unique_id = f"{device_id}_{where}_{key}"
+        self._attr_unique_id = plug_unique_id(coordinator.subentry.data[CONF_DEVICE_ID], index, key)
         self._attr_device_info = plug_device_info(coordinator)
         if index is not None:
             self._attr_translation_placeholders = {"socket": str(index + 1)}

@@ -5,12 +5,15 @@ feeds it every meter frame, every switch and power sensor change and a periodic 
 carries out what the engine decides: `switch.turn_off`/`turn_on` service calls (under a context
 of its own, so that its own switchings are told apart from the user's), events, a repair issue
 and a notification for a load held off too long. Its state (the engine's, the limits and the
-priorities chosen in Home Assistant) is kept in a `Store` and reconciled with the real switches
-at start.
+priorities chosen in Home Assistant) is kept in a `Store`, written as soon as a switching is
+commanded, and reconciled with the real switches at start. It follows a load's switch or power
+sensor when the user renames it, and gives back (switches on) what the engine held off when it
+lets go of a load: the load deleted, or the meter's entry removed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -36,8 +39,7 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
@@ -52,6 +54,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .plug_coordinator import async_switch_own_socket
 from .shedding import (
     Action,
     Limit,
@@ -60,6 +63,7 @@ from .shedding import (
     MeterSample,
     Notify,
     RaiseLongShed,
+    Reason,
     Restore,
     Shed,
     SheddingEngine,
@@ -86,6 +90,9 @@ from .shedding_const import (
 )
 
 MAX_CONTEXTS = 64  # the manager's own recent service call contexts, to recognise their echo
+# At stop, how long the switchings on their way are awaited before the state is saved (a failed
+# restore is then held again in what is saved); Home Assistant waits as long for an entry's tasks.
+STOP_WAIT_S = 10.0
 DEFAULT_SETTINGS = SheddingSettings()
 
 
@@ -152,9 +159,7 @@ class SheddingManager:
             for load in self.loads.values()
             if load.config.power_sensor
         }
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.shedding.{entry.entry_id}"
-        )
+        self._store = _store(hass, entry)
         self._base = settings_from_options(entry.options)  # the options' timing
         self.settings = self._base
         self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
@@ -167,6 +172,8 @@ class SheddingManager:
         self._last_frame_time: float | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
+        self._stopped = False  # saved for good: nothing more is written
 
     # Life cycle
 
@@ -186,6 +193,11 @@ class SheddingManager:
             self.coordinator.async_add_listener(self._on_frame),
             async_track_time_interval(self.hass, self._on_tick, TICK_INTERVAL),
             self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_on_stop),
+            self.hass.bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED,
+                self._on_registry_updated,
+                event_filter=self._is_rename_of_ours,
+            ),
         ]
         if watched := [*self.loads, *self._sensors]:
             self._unsubs.append(
@@ -194,11 +206,27 @@ class SheddingManager:
         self._carry_out(actions, now, save=True)
 
     async def async_stop(self) -> None:
-        """Stop listening and save the state."""
+        """Stop listening, give back the loads no longer managed, and save the state.
+
+        The switchings on their way are awaited first: a restore that fails meanwhile is held
+        again in what is saved, to come back after a reload.
+        """
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
+        if self._calls:
+            await asyncio.wait(self._calls, timeout=STOP_WAIT_S)
+        managed = {
+            subentry.data.get(CONF_SWITCH)
+            for subentry in self.entry.get_subentries_of_type(SUBENTRY_LOAD)
+        }
+        let_go = [switch for switch in held_by_engine(self.engine) if switch not in managed]
+        for switch in let_go:
+            self._raised.discard(switch)
+            _clear_long_shed(self.hass, self._issue_id(switch))
+        self._stopped = True
         await self._store.async_save(self._data())
+        await async_give_back(self.hass, self.entry, let_go)
 
     async def _async_on_stop(self, _event: Event) -> None:
         await self._store.async_save(self._data())
@@ -227,6 +255,41 @@ class SheddingManager:
             self._priorities = {}
             self._boosts = {}
             self.engine = SheddingEngine(self.settings, self._configs())
+
+    # Renames
+
+    @callback
+    def _is_rename_of_ours(self, data: er.EventEntityRegistryUpdatedData) -> bool:
+        old = data.get("old_entity_id")
+        return data["action"] == "update" and (old in self.loads or old in self._sensors)
+
+    @callback
+    def _on_registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        """A managed switch or power sensor was renamed: its load follows it.
+
+        The engine's state moves to the new entity id at once, then the subentry is updated,
+        which reloads the entry (the state saved at stop is the renamed one).
+        """
+        data = event.data
+        assert data["action"] == "update"  # noqa: S101 - the event filter lets only these by
+        old, new = data["old_entity_id"], data["entity_id"]
+        if (load := self.loads.pop(old, None)) is not None:
+            self.engine.rename(old, new)
+            load = replace(load, switch=new, config=replace(load.config, load=new))
+            self.loads[new] = self.by_subentry[load.subentry_id] = load
+            if old in self._boosts:
+                self._boosts[new] = self._boosts.pop(old)
+            if old in self._intent:
+                self._intent[new] = self._intent.pop(old)
+            key = CONF_SWITCH
+        else:
+            load = self.loads[self._sensors[old]]
+            key = CONF_POWER_SENSOR
+        LOGGER.info("%s was renamed %s: load %s follows it", old, new, load.title)
+        subentry = self.entry.subentries[load.subentry_id]
+        self.hass.config_entries.async_update_subentry(
+            self.entry, subentry, data={**subentry.data, key: new}
+        )
 
     def _configs(self) -> list[LoadConfig]:
         return [
@@ -425,6 +488,13 @@ class SheddingManager:
 
     @callback
     def _carry_out(self, actions: Iterable[Action], now: float, *, save: bool = False) -> None:
+        actions = list(actions)
+        if not self._stopped and any(isinstance(action, Shed | Restore) for action in actions):
+            # On disk as the switches are commanded: a Home Assistant that dies now still
+            # knows, at its next start, which loads it holds off.
+            self.entry.async_create_task(
+                self.hass, self._store.async_save(self._data()), "shedding save", eager_start=True
+            )
         for action in actions:
             match action:
                 case Shed():
@@ -441,7 +511,7 @@ class SheddingManager:
         self.status = self.engine.status(now)
         self._boosts = {switch: until for switch, until in self._boosts.items() if until > now}
         self._clear_long_sheds()
-        if save:
+        if save and not self._stopped:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
         for update in list(self._listeners):
             update()
@@ -458,9 +528,12 @@ class SheddingManager:
         while len(self._contexts) > MAX_CONTEXTS:
             del self._contexts[next(iter(self._contexts))]
         self._intent[switch] = on
-        self.entry.async_create_task(
+        call = self.entry.async_create_task(
             self.hass, self._async_call(switch, on, context), f"shedding {switch}", eager_start=True
         )
+        if not call.done():
+            self._calls.add(call)
+            call.add_done_callback(self._calls.discard)
         return True
 
     async def _async_call(self, switch: str, on: bool, context: Context) -> None:
@@ -472,7 +545,7 @@ class SheddingManager:
                 blocking=True,
                 context=context,
             )
-        except HomeAssistantError as err:
+        except Exception as err:  # another integration's switch may raise anything
             # A restore that failed is held again, to come back later; a failed shed stays
             # as decided, the meter's next readings show it and something else is shed.
             LOGGER.warning("Could not switch %s %s: %s", switch, _on_off(on), err)
@@ -494,7 +567,7 @@ class SheddingManager:
         )
 
     def _issue_id(self, switch: str) -> str:
-        return f"long_shed_{self.entry.entry_id}_{self.loads[switch].subentry_id}"
+        return _long_shed_id(self.entry.entry_id, self.loads[switch].subentry_id)
 
     def _raise_long_shed(self, switch: str, since: float) -> None:
         since_text = datetime.fromtimestamp(since, UTC).isoformat(timespec="minutes")
@@ -515,8 +588,7 @@ class SheddingManager:
         for switch in list(self._raised):
             if not self._held(switch):
                 self._raised.discard(switch)
-                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(switch))
-                persistent_notification.async_dismiss(self.hass, self._issue_id(switch))
+                _clear_long_shed(self.hass, self._issue_id(switch))
 
     def _notify(self, key: str, switch: str, **placeholders: str) -> None:
         load = self.loads[switch]
@@ -548,6 +620,72 @@ class SheddingManager:
 
 def _on_off(on: bool) -> str:
     return "on" if on else "off"
+
+
+def _long_shed_id(entry_id: str, subentry_id: str) -> str:
+    """The id of a load's long-shed repair issue and notification."""
+    return f"long_shed_{entry_id}_{subentry_id}"
+
+
+def _clear_long_shed(hass: HomeAssistant, issue_id: str) -> None:
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
+    persistent_notification.async_dismiss(hass, issue_id)
+
+
+def _store(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> Store[dict[str, Any]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.shedding.{entry.entry_id}")
+
+
+def held_by_engine(engine: SheddingEngine) -> list[str]:
+    """The loads the engine holds off of its own accord (not those shed by hand)."""
+    return [item.load for item in engine.status(0.0).shed if item.reason is not Reason.MANUAL]
+
+
+async def async_give_back(
+    hass: HomeAssistant,
+    entry: GestionEnergieConfigEntry,
+    switches: Iterable[str],
+    *,
+    removed: bool = False,
+) -> None:
+    """Switch back on the loads shedding lets go of while it holds them off.
+
+    Nothing will manage them any more: left off, they would stay off for good. A load shed by
+    hand is the user's choice and is not among them. `removed`: the entry is removed, the
+    switches of its own plugs are gone, their sockets are switched through the plugs.
+    """
+    for switch in switches:
+        try:
+            if removed and await async_switch_own_socket(hass, entry, switch, on=True):
+                LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
+                continue
+            state = hass.states.get(switch)
+            if state is None or state.state != STATE_OFF:
+                continue  # switched on meanwhile, or gone
+            LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
+            await hass.services.async_call(
+                SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
+            )
+        except Exception as err:  # another integration's switch may raise anything
+            LOGGER.warning("Could not switch %s back on: %s", switch, err)
+
+
+async def async_remove_shedding(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
+    """The meter's entry is removed: give back the loads held off, and remove the saved state."""
+    store = _store(hass, entry)
+    stored = await store.async_load()
+    held: list[str] = []
+    try:
+        if stored:
+            saved = stored["engine"]
+            loads = [LoadConfig(load) for load in saved["loads"]]
+            held = held_by_engine(SheddingEngine.from_dict(saved, DEFAULT_SETTINGS, loads))
+    except (KeyError, TypeError, ValueError) as err:
+        LOGGER.warning("Ignoring the saved shedding state of %s: %s", entry.title, err)
+    for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
+        _clear_long_shed(hass, _long_shed_id(entry.entry_id, subentry.subentry_id))
+    await async_give_back(hass, entry, held, removed=True)
+    await store.async_remove()
 
 
 def settings_from_options(options: Mapping[str, Any]) -> SheddingSettings:

@@ -355,9 +355,64 @@ def test_reconcile_at_start_releases_loads_found_on_and_restores_the_others_in_s
     assert restarted.status(1000).expected_va is None
     # No reading yet: nothing comes back, however long; then a full dwell of fresh readings.
     assert restarted.tick(1020.0) == []
-    assert feed(restarted, 1020, 1100, 1000) == [
+    assert feed(restarted, 1020, 1085, 1000) == [
         (1080, Restore("switch.low", Reason.BUDGET_AVAILABLE))
     ]
+
+
+def test_a_restore_still_on_its_way_when_saved_is_held_again_at_start() -> None:
+    """It may fail after the save (a reload, Home Assistant dying): found off, it is held."""
+    engine = make_engine(LOW)
+    feed(engine, 0, 1, 9000, seconds_left=10.0)
+    engine.update_load(LoadState("switch.low", is_on=False), 1)
+    assert feed(engine, 1, 121, 1000) == [(120, Restore("switch.low", Reason.BUDGET_AVAILABLE))]
+    saved = json.loads(json.dumps(engine.to_dict()))
+    restarted = SheddingEngine.from_dict(saved, SheddingSettings(), [LOW])
+    assert restarted.reconcile([LoadState("switch.low", is_on=False)], 1000.0) == []
+    (held,) = restarted.status(1000).shed
+    assert (held.load, held.reason, held.since) == ("switch.low", Reason.CUTOFF_NEAR, 0)
+    assert only(feed(restarted, 1000, 1061, 1000)) == [
+        Restore("switch.low", Reason.BUDGET_AVAILABLE)
+    ]
+    # Found on: the restore happened.
+    again = SheddingEngine.from_dict(saved, SheddingSettings(), [LOW])
+    assert again.reconcile([LoadState("switch.low", is_on=True)], 1000.0) == []
+    assert again.status(1000).shed == ()
+
+
+def test_a_restore_the_switch_never_shows_is_held_again_and_tried_again() -> None:
+    engine = make_engine(LOW)
+    feed(engine, 0, 1, 9000, seconds_left=10.0)
+    engine.update_load(LoadState("switch.low", is_on=False), 1)
+    assert feed(engine, 1, 121, 1000) == [(120, Restore("switch.low", Reason.BUDGET_AVAILABLE))]
+    # The switch answered the command but never reports on: once the settle time is over,
+    # the load is held again as it was, and tried again.
+    assert feed(engine, 121, 128, 1000) == []
+    assert feed(engine, 128, 129, 1000) == [(128, Restore("switch.low", Reason.BUDGET_AVAILABLE))]
+    # This time it reports on: nothing more.
+    engine.update_load(LoadState("switch.low", is_on=True), 129)
+    assert feed(engine, 129, 300, 1000) == []
+    assert engine.status(300).shed == ()
+
+
+@pytest.mark.parametrize("reading", [5500.0, 1e12, float("nan"), float("inf"), -20.0])
+def test_a_power_reading_the_load_cannot_draw_is_no_reading(reading: float) -> None:
+    """1,500 W declared: a reading over 2.5x that is no reading of this load's."""
+    radiator = LoadConfig("switch.radiator", priority=1, declared_power_w=1500, power_sensor="s")
+    engine = make_engine(radiator)
+    engine.update_load(LoadState("switch.radiator", is_on=True, power_w=1400), 0)
+    engine.update_load(LoadState("switch.radiator", is_on=True, power_w=reading), 1)
+    assert engine.estimated_power_w("switch.radiator") == 1400
+    feed(engine, 2, 3, 9000, seconds_left=10.0)
+    assert engine.status(3).releasing_va == 1400  # what shedding it frees: not the reading
+    engine.update_load(LoadState("switch.radiator", is_on=False, power_w=reading), 4)
+    restored = only(feed(engine, 4, 300, 500))
+    assert restored[:1] == [Restore("switch.radiator", Reason.BUDGET_AVAILABLE)]
+    # One saved before readings were checked is dropped too.
+    saved = engine.to_dict()
+    saved["loads"]["switch.radiator"]["learned"]["measured_w"] = 5500.0
+    again = SheddingEngine.from_dict(saved, SheddingSettings(), [radiator])
+    assert again.estimated_power_w("switch.radiator") == 1500
 
 
 def test_simulate_is_a_dry_run() -> None:
@@ -395,8 +450,10 @@ def test_a_load_whose_switch_cannot_be_reached_is_neither_shed_nor_restored() ->
     assert engine.update_unavailable("switch.low", 12) == []
     assert engine.update_unavailable("switch.gone", 12) == []
     # Room for both, well past the minimum off time: only the one that answers comes back.
-    actions = only(feed(engine, 12, 400, 1000))
+    actions = only(feed(engine, 12, 131, 1000))
     assert actions == [Restore("switch.high", Reason.BUDGET_AVAILABLE)]
+    engine.update_load(LoadState("switch.high", is_on=True), 131)
+    assert feed(engine, 131, 400, 1000) == []
     assert [item.load for item in engine.status(400).shed] == ["switch.low"]
     # It answers again, still off: it comes back; switched on meanwhile, it is released.
     assert engine.update_load(LoadState("switch.low", is_on=False), 400) == [
@@ -440,3 +497,17 @@ def test_a_failed_boost_of_a_load_not_held_holds_nothing() -> None:
     assert engine.boost("switch.low", 2, 600) == [Restore("switch.low", Reason.BOOST)]
     engine.switch_failed("switch.low", True, 3)
     assert engine.status(3).shed == ()
+
+
+def test_a_renamed_load_keeps_its_state() -> None:
+    engine = make_engine(LOW, HIGH)
+    feed(engine, 0, 1, 7000, seconds_left=10.0)
+    engine.rename("switch.low", "switch.renamed")
+    engine.rename("switch.renamed", "switch.high")  # taken: refused
+    engine.rename("switch.gone", "switch.other")
+    (held,) = engine.status(1).shed
+    assert (held.load, held.reason) == ("switch.renamed", Reason.CUTOFF_NEAR)
+    engine.update_load(LoadState("switch.renamed", is_on=False), 2)
+    assert only(feed(engine, 2, 200, 1000))[:1] == [
+        Restore("switch.renamed", Reason.BUDGET_AVAILABLE)
+    ]

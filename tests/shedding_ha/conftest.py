@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -96,7 +97,7 @@ async def setup_switches(hass: HomeAssistant, names: list[str]) -> None:
 
 
 async def setup_house_switches(hass: HomeAssistant) -> None:
-    """The switches of `LOADS`, and the washer's power sensor."""
+    """The template switches of `LOADS`, on, and the washer's power sensor."""
     await setup_switches(hass, list(LOADS))
     hass.states.async_set(
         "sensor.washer_power", "1900", {"unit_of_measurement": "W", "device_class": "power"}
@@ -104,7 +105,7 @@ async def setup_house_switches(hass: HomeAssistant) -> None:
 
 
 def add_house_entry(hass: HomeAssistant) -> MockConfigEntry:
-    """The simulated meter's entry with `LOADS` as its loads, added to Home Assistant."""
+    """The simulated meter's entry with the loads of `LOADS`, added to Home Assistant."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"Linky {SIMULATED_ADDRESS}",
@@ -168,13 +169,26 @@ class Meter:
             elapsed += step
 
 
-@pytest.fixture
-async def meter(
-    hass: HomeAssistant, house_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
-) -> AsyncGenerator[Meter]:
-    """The house's meter entry, loaded, its simulated source stopped so tests feed it."""
-    assert await hass.config_entries.async_setup(house_entry.entry_id)
+async def start_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set up (or again) the meter's entry, its simulated source stopped so tests feed it."""
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await house_entry.runtime_data.source.stop()
-    yield Meter(hass, house_entry, freezer)
-    await hass.config_entries.async_unload(house_entry.entry_id)
+    await entry.runtime_data.source.stop()
+
+
+@asynccontextmanager
+async def open_meter(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncIterator[Meter]:
+    """The house's meter entry over template switches, loaded; unloaded at the end."""
+    await setup_house_switches(hass)
+    entry = add_house_entry(hass)
+    await start_entry(hass, entry)
+    yield Meter(hass, entry, freezer)
+    if hass.config_entries.async_get_entry(entry.entry_id) is not None:  # not removed
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture
+async def meter(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncGenerator[Meter]:
+    """The house's meter entry, loaded, its simulated source stopped so tests feed it."""
+    async with open_meter(hass, freezer) as meter:
+        yield meter

@@ -1,70 +1,34 @@
 """Load shedding end to end: a real Home Assistant, the plug simulator's HTTP plugs, a fed meter.
 
-The simulated meter's entry carries two plugs of the plug simulator as plug subentries (one of
-the project's API, one Tasmota) and two loads (subentries) managing their sockets' switches.
-The tests feed the meter's coordinator frames, move the clock with `freezer` and fire Home
-Assistant's timers (plug polls, the manager's tick) with `async_fire_time_changed`. Every
-assertion on a socket reads the plug simulator's own state: the switching went over HTTP.
+The house (`house.py`): the simulated meter's entry, two plugs of the plug simulator (the
+project's API and Tasmota) and two loads managing their sockets' switches. Every assertion on a
+socket reads the plug simulator's own state: the switching went over HTTP.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
-from datetime import timedelta
 import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 
 from custom_components.gestion_energie.const import (
-    CONF_UPDATE_INTERVAL,
     DOMAIN,
-    SUBENTRY_PLUG,
 )
-from custom_components.gestion_energie.plug_flow import async_probe_plug
-from custom_components.gestion_energie.plugs import PlugType
 from custom_components.gestion_energie.shedding import LoadState
 from custom_components.gestion_energie.shedding_const import (
-    CONF_DECLARED_POWER,
-    CONF_INTERRUPT,
-    CONF_POWER_SENSOR,
-    CONF_PRIORITY,
-    CONF_RESTORE,
-    CONF_SHED_WHEN_STALE,
-    CONF_SWITCH,
     EVENT_LOAD_RESTORED,
     EVENT_LOAD_SHED,
-    INTERRUPT_ALLOWED,
-    RESTORE_AUTO,
-    SUBENTRY_LOAD,
 )
-from custom_components.gestion_energie.simulators.meter import SimulatedMeter
-from custom_components.gestion_energie.simulators.plugs import (
-    Fault,
-    PlugSimulator,
-    SimulatedPlug,
-    SimulatedSocket,
-)
-from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
-from tests.plugs.ha import PASSWORD, TOKEN
-from tests.shedding_ha.conftest import Meter
-from tests.test_meter import standard_frame
-
-RADIATOR = "switch.radiateur"  # the project's API, priority 10: shed first
-HEATER = "switch.chauffe_eau"  # Tasmota, priority 60
-NIGHT = "2025-01-15T02:00:00+00:00"  # 03:00 in Paris: the simulated household draws ~350 VA
-STGE = 0x0002_A000 | 1 << 17
-PREF_EXCEEDED = 1 << 7
+from custom_components.gestion_energie.simulators.plugs import Fault
+from tests.shedding_ha.house import HEATER, RADIATOR, House, open_house
 
 
 @pytest.fixture(autouse=True)
@@ -73,172 +37,9 @@ def loopback_sockets(socket_enabled: None) -> None:
 
 
 @pytest.fixture
-async def plugs_sim() -> AsyncGenerator[PlugSimulator]:
-    async with PlugSimulator() as simulator:
-        yield simulator
-
-
-class House(Meter):
-    """The simulated house: the meter's entry, its two plugs, its loads, and the clock."""
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: MockConfigEntry,
-        freezer: FrozenDateTimeFactory,
-        radiator: SimulatedPlug,
-        heater: SimulatedPlug,
-    ) -> None:
-        super().__init__(hass, entry, freezer)
-        self.radiator = radiator
-        self.heater = heater
-
-    @property
-    def meter(self) -> SimulatedMeter:
-        meter = self.entry.runtime_data.simulator
-        assert isinstance(meter, SimulatedMeter)
-        return meter
-
-    def sockets(self) -> tuple[bool, bool]:
-        """Whether the radiator's and the water heater's sockets are on, as the plugs say."""
-        return self.radiator.sockets[0].on, self.heater.sockets[0].on
-
-    async def settle(self) -> None:
-        """Run until Home Assistant is idle, plug polls included but a silent plug's.
-
-        Plug polls run as background tasks, which `async_block_till_done` does not wait for
-        by default. A silent plug's poll ends only when the clock passes its timeout: the
-        loop's clock is the frozen one, so it ends in a later step.
-        """
-        await self.hass.async_block_till_done()
-        silent = {plug.name for plug in (self.radiator, self.heater) if plug.fault is Fault.SILENT}
-        while polls := [
-            task
-            for task in asyncio.all_tasks()
-            if task.get_name().startswith(f"{DOMAIN} plug ")
-            and task.get_name().removeprefix(f"{DOMAIN} plug ").split(" - ")[0] not in silent
-            and not task.done()
-        ]:
-            await asyncio.wait(polls)
-            await self.hass.async_block_till_done()
-
-    async def step(
-        self, power: int | None = None, count: int = 1, *, overload: bool = False
-    ) -> None:
-        """Let two seconds pass and hand the meter a frame, `count` times.
-
-        `power`: a frame of that apparent power (STGE bit 7 if `overload`); None: the simulated
-        meter's own frame (its household plus what the plugs draw). Home Assistant's timers run
-        as the clock moves: plug polls every 5 s, the manager's tick.
-        """
-        for _ in range(count):
-            self.freezer.tick(timedelta(seconds=2))
-            async_fire_time_changed(self.hass)
-            await self.settle()
-            if power is None:
-                frame = self.meter.frame(time.time())
-            else:
-                frame = standard_frame(power, stge=STGE | (PREF_EXCEEDED if overload else 0))
-            self.coordinator.async_receive(frame)
-            await self.settle()
-
-    async def step_until(
-        self, events: list[Event[dict[str, Any]]], count: int, power: int | None = None
-    ) -> float:
-        """Step until `count` events arrived; the seconds it took (bounded)."""
-        for step in range(1, 151):
-            await self.step(power)
-            if len(events) >= count:
-                return step * 2.0
-        raise AssertionError(events)
-
-
-def _load(subentry_id: str, title: str, switch: str, **settings: Any) -> ConfigSubentryDataWithId:
-    return ConfigSubentryDataWithId(
-        data={
-            CONF_SWITCH: switch,
-            CONF_INTERRUPT: INTERRUPT_ALLOWED,
-            CONF_RESTORE: RESTORE_AUTO,
-            CONF_SHED_WHEN_STALE: False,
-            **settings,
-        },
-        subentry_type=SUBENTRY_LOAD,
-        title=title,
-        unique_id=None,
-        subentry_id=subentry_id,
-    )
-
-
-@pytest.fixture
-async def house(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, plugs_sim: PlugSimulator
-) -> AsyncGenerator[House]:
-    """The meter's entry with both plugs (on) and both loads, loaded, its source stopped."""
-    freezer.move_to(NIGHT)
-    radiator = SimulatedPlug(
-        PlugType.GESTION_ENERGIE,
-        [SimulatedSocket(1500, on=True)],
-        name="Radiateur",
-        token=TOKEN,
-        device_id="a0b1c2d3e4f6",
-    )
-    heater = SimulatedPlug(
-        PlugType.TASMOTA,
-        [SimulatedSocket(2000, on=True)],
-        name="Chauffe-eau",
-        password=PASSWORD,
-        device_id="5ccf7f00e2e0",
-    )
-    plugs = []
-    for plug, form in (
-        (radiator, {"token": TOKEN}),
-        (heater, {"username": "admin", "password": PASSWORD}),
-    ):
-        port = await plugs_sim.add(plug)
-        title, data = await async_probe_plug(
-            hass, plug.kind, {"host": "127.0.0.1", "port": port, **form}
-        )
-        plugs.append(
-            ConfigSubentryDataWithId(
-                data=data,
-                subentry_type=SUBENTRY_PLUG,
-                title=title,
-                unique_id=plug.device_id,
-                subentry_id=f"plug_{plug.device_id}",
-            )
-        )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Linky {SIMULATED_ADDRESS}",
-        unique_id=SIMULATED_ADDRESS,
-        data=dict(SIMULATOR_DATA),
-        options={CONF_UPDATE_INTERVAL: 0},
-        subentries_data=[
-            *plugs,
-            _load(
-                "radiator",
-                "Radiateur",
-                RADIATOR,
-                **{
-                    CONF_PRIORITY: 10,
-                    CONF_DECLARED_POWER: 1500,
-                    CONF_POWER_SENSOR: "sensor.radiateur_power",
-                },
-            ),
-            _load(
-                "heater",
-                "Chauffe-eau",
-                HEATER,
-                **{CONF_PRIORITY: 60, CONF_DECLARED_POWER: 2000},
-            ),
-        ],
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    await entry.runtime_data.source.stop()
-    yield House(hass, entry, freezer, radiator, heater)
-    await hass.config_entries.async_unload(entry.entry_id)
+async def house(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncGenerator[House]:
+    async with open_house(hass, freezer) as house:
+        yield house
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:

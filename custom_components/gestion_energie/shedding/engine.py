@@ -139,9 +139,14 @@ class SheddingEngine:
         if load is None:
             return []
         was_on, load.is_on = load.is_on, state.is_on
-        load.power_w = state.power_w
-        if state.is_on and state.power_w is not None and state.power_w > self._idle_w:
-            load.learner.observe_running(state.power_w)
+        # A reading this load cannot draw (a sensor gone mad, or of something else) is no
+        # reading: trusted, it would keep the load off for good or leave too much on.
+        power_w = state.power_w
+        load.power_w = (
+            power_w if power_w is None or load.learner.is_plausible_reading(power_w) else None
+        )
+        if state.is_on and load.power_w is not None and load.power_w > self._idle_w:
+            load.learner.observe_running(load.power_w)
         if was_on is not None and was_on != state.is_on:
             self._on_switched(load, at)
         elif was_on is None and state.is_on and load.hold is not None:
@@ -186,8 +191,7 @@ class SheddingEngine:
         if not on or command is None or not command.on or load.hold is not None or load.is_on:
             return  # not a restore of ours, or the switch already reports it on
         load.command = None
-        if command.held_reason is not None and command.held_since is not None:
-            load.hold = _Hold(Reason(command.held_reason), command.held_since)
+        _hold_again(load, command)
 
     def tick(self, now: Instant) -> list[Action]:
         """Let time pass: silence, long sheds, dwell times and lockouts end."""
@@ -230,6 +234,17 @@ class SheddingEngine:
         self.enabled = enabled
         return self.tick(now)
 
+    def rename(self, load_id: str, new_id: str) -> None:
+        """Follow a load renamed (its switch's entity id changed): its whole state goes along."""
+        if load_id not in self._loads or new_id in self._loads:
+            return
+        load = self._loads.pop(load_id)
+        load.config = replace(load.config, load=new_id)
+        self._loads[new_id] = load
+        for observation in self._observations:
+            if observation.load == load_id:
+                observation.load = new_id
+
     def set_priority(self, load_id: str, priority: int) -> None:
         """Change a load's priority."""
         load = self._loads[load_id]
@@ -241,8 +256,10 @@ class SheddingEngine:
         """Align a reloaded state with the switches as they are now, at start.
 
         A held load found on was switched on meanwhile and is released; a held load found off
-        stays held and comes back in stages once fresh meter readings show room for it.
-        Readings, reservations and observations from before the restart are dropped.
+        stays held and comes back in stages once fresh meter readings show room for it, and so
+        does a load whose restore was still on its way when the state was saved (it may have
+        failed after the save). Readings, reservations and observations from before the
+        restart are dropped.
         """
         at = seconds(now)
         for state in states:
@@ -253,7 +270,9 @@ class SheddingEngine:
             if state.is_on:
                 load.hold = None
         for load in self._loads.values():
-            load.command = None
+            command, load.command = load.command, None
+            if command is not None and command.on and not load.is_on and load.hold is None:
+                _hold_again(load, command)
         self._last = None
         self._history = []
         self._observations = []
@@ -316,7 +335,14 @@ class SheddingEngine:
                 case _:
                     actions = dry.tick(event.time)
             decided.extend((event.time, action) for action in actions)
+            dry.assume_carried_out(actions)
         return decided
+
+    def assume_carried_out(self, actions: Iterable[Action]) -> None:
+        """Take the switches as following the actions, as a dry run does."""
+        for action in actions:
+            if isinstance(action, Shed | Restore):
+                self._loads[action.load].is_on = isinstance(action, Restore)
 
     # Status
 
@@ -377,8 +403,13 @@ class SheddingEngine:
         while len(self._history) > 1 and self._history[1][0] <= sample.time - keep:
             del self._history[0]
         for load in self._loads.values():
-            if load.command is not None and sample.time >= load.command.at + self.settings.settle_s:
+            command = load.command
+            if command is not None and sample.time >= command.at + self.settings.settle_s:
                 load.command = None
+                if command.on and load.is_on is not True:
+                    # The switch never showed the restore (it answered but did not switch, or
+                    # its report got lost): held again, to be tried again.
+                    _hold_again(load, command)
         for observation in list(self._observations):
             if sample.time >= observation.anchor + self.settings.settle_s:
                 self._observations.remove(observation)
@@ -621,6 +652,12 @@ class SheddingEngine:
 
     def _toggles(self, load: _Load, now: float) -> int:
         return len(self._recent(load, now))
+
+
+def _hold_again(load: _Load, command: _Command) -> None:
+    """Hold a load again as it was held before a restore that did not happen."""
+    if command.held_reason is not None and command.held_since is not None:
+        load.hold = _Hold(Reason(command.held_reason), command.held_since)
 
 
 def _load_to_dict(load: _Load) -> dict[str, Any]:

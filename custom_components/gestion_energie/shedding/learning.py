@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 from statistics import median
 from typing import Any
 
@@ -16,7 +17,8 @@ PLAUSIBLE_RATIO = 2.5  # a step more than 2.5x away from the declared power is s
 class PowerLearner:
     """The estimated power of one load.
 
-    A power sensor reading taken while the load runs wins; otherwise the median of the last
+    A power sensor reading taken while the load runs wins (a reading more than 2.5x the
+    declared power is none of this load's, and is not taken); otherwise the median of the last
     accepted meter steps, with the declared power as one more vote until three steps are known.
     A step is accepted only if it has the expected sign, is above the meter's noise and is
     within a factor of 2.5 of the declared power (another appliance switching at the same moment
@@ -55,6 +57,10 @@ class PowerLearner:
         low, high = self.declared_w / PLAUSIBLE_RATIO, self.declared_w * PLAUSIBLE_RATIO
         return low <= step_va <= high
 
+    def is_plausible_reading(self, power_w: float) -> bool:
+        """Whether a power sensor's reading can be this load's (0 W, idle, included)."""
+        return math.isfinite(power_w) and 0.0 <= power_w <= self.declared_w * PLAUSIBLE_RATIO
+
     def observe_step(self, step_va: float) -> bool:
         """Learn from a step the meter showed as this load switched; False if rejected."""
         if not self.is_plausible(step_va):
@@ -73,4 +79,9 @@ class PowerLearner:
     @classmethod
     def from_dict(cls, declared_w: float, data: dict[str, Any]) -> PowerLearner:
         """Rebuild from `to_dict` output."""
-        return cls(declared_w, [float(step) for step in data["steps"]], data["measured_w"])
+        learner = cls(declared_w, [float(step) for step in data["steps"]])
+        measured = data["measured_w"]
+        # A reading saved before readings were checked may be one this load cannot draw.
+        if measured is not None and learner.is_plausible_reading(float(measured)):
+            learner.measured_w = float(measured)
+        return learner

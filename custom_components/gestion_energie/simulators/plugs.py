@@ -175,6 +175,12 @@ class PlugSimulator:
         self._runners[plug.port] = runner
         return plug.port
 
+    async def remove(self, plug: SimulatedPlug) -> None:
+        """Stop serving `plug`, as if unplugged (its port refuses); `add` serves it again."""
+        assert plug.port is not None  # noqa: S101 - only a served plug is removed
+        await self._runners.pop(plug.port).cleanup()
+        self.plugs.remove(plug)
+
     async def close(self) -> None:
         """Stop every server; silent plugs let go of their clients."""
         self._stopping.set()
