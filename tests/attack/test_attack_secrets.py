@@ -1,0 +1,266 @@
+"""Attacks on the secrets and on the inputs, in a real Home Assistant over real loopback HTTP.
+
+The attacker sits on the LAN: it can announce anything over mDNS and answer HTTP from its own
+address (127.0.0.2 here, a second loopback address on Linux). A user may type anything in a
+form or a service call. None of it may send a plug's credentials elsewhere, leak the meter's
+address or a plug's identity, or end in a raw traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from ipaddress import ip_address
+import socket
+from typing import Any
+
+from aiohttp import web
+from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigFlowResult
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest_socket
+
+from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
+from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE
+from custom_components.gestion_energie.simulators.plugs import PlugSimulator
+from tests.plugs.conftest import FakeClock
+from tests.plugs.ha import House, add_plug
+
+LOCAL = "127.0.0.1"
+IMPOSTOR = "127.0.0.2"  # another machine of the LAN, as far as Home Assistant can tell
+
+
+@pytest.fixture
+def second_loopback(socket_enabled: None) -> Any:
+    """Let Home Assistant reach 127.0.0.2 too (its test plugin allows only 127.0.0.1)."""
+    pytest_socket.socket_allow_hosts([LOCAL, IMPOSTOR])
+    yield
+    pytest_socket.socket_allow_hosts([LOCAL])
+
+
+class Recorder:
+    """An HTTP server of the attacker that answers as the project's API and notes what it got."""
+
+    def __init__(self, device_id: str) -> None:
+        self.device_id = device_id
+        self.requests: list[tuple[str, dict[str, str], str | None]] = []
+        self.port = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(
+            (request.path, dict(request.query), request.headers.get("Authorization"))
+        )
+        if request.path == "/api/info":
+            info = {"api": API_VERSION, "id": self.device_id, "model": "m", "firmware": "1"}
+            return web.json_response({**info, "sockets": 1})
+        if request.path == "/api/state":
+            return web.json_response({"sockets": [{"on": True}]})
+        return web.Response(status=404)
+
+    def secrets_received(self) -> list[str]:
+        """Every credential that reached this server."""
+        return [
+            secret
+            for _path, query, authorization in self.requests
+            for secret in (authorization, query.get("password"))
+            if secret
+        ]
+
+
+async def serve(recorder: Recorder, host: str) -> web.AppRunner:
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", recorder.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, 0).start()
+    recorder.port = runner.addresses[0][1]
+    return runner
+
+
+@pytest.fixture
+async def house(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, socket_enabled: None
+) -> AsyncGenerator[House]:
+    """The simulated plugs (a strip with a token, a Tasmota heater with a password), added."""
+    async with PlugSimulator(clock=FakeClock()) as simulator:
+        house = await House(simulator).start()
+        await add_plug(hass, loaded_simulator, "gestion_energie", house.form(house.strip))
+        await add_plug(hass, loaded_simulator, "tasmota", house.form(house.heater))
+        yield house
+
+
+def announcement(host: str, port: int, name: str = "Bureau", **properties: str) -> Any:
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        port=port,
+        hostname="bureau.local.",
+        type=ZEROCONF_TYPE,
+        name=f"{name}.{ZEROCONF_TYPE}",
+        properties=properties,
+    )
+
+
+async def discover(hass: HomeAssistant, info: ZeroconfServiceInfo) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+    )
+    await hass.async_block_till_done()
+    return result
+
+
+def plug_addresses(entry: MockConfigEntry) -> dict[str, tuple[str, int]]:
+    return {
+        subentry.title: (subentry.data["host"], subentry.data["port"])
+        for subentry in entry.get_subentries_of_type(SUBENTRY_PLUG)
+    }
+
+
+async def poll_plugs(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    for plug in entry.runtime_data.plugs.values():
+        await plug.async_refresh()
+    await hass.async_block_till_done()
+
+
+# --- mDNS: an announce never moves where credentials go -------------------------------------
+
+
+@pytest.mark.usefixtures("second_loopback")
+async def test_an_impostors_announce_steals_no_plug(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    """The attacker announces the strip's id, then the Tasmota heater's, from its own host."""
+    before = plug_addresses(loaded_simulator)
+    for plug in (house.strip, house.heater):
+        impostor = Recorder(plug.device_id)
+        runner = await serve(impostor, IMPOSTOR)
+        try:
+            result = await discover(
+                hass, announcement(IMPOSTOR, impostor.port, id=plug.device_id, auth="1")
+            )
+            await poll_plugs(hass, loaded_simulator)
+        finally:
+            await runner.cleanup()
+        # The real plug still answers where it was: the announce is not from it.
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "plug_already_configured"
+        assert impostor.secrets_received() == []
+        assert impostor.requests == []
+    assert plug_addresses(loaded_simulator) == before
+    assert not hass.config_entries.flow.async_progress()
+    for entity_id in ("switch.bureau_socket_1", "switch.chauffe_eau"):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.state != STATE_UNAVAILABLE
+
+
+async def test_a_plug_that_really_moved_is_followed_once_the_user_confirms(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    """A new DHCP lease: gone from its address, announced at another; asked before following."""
+    old_port = house.strip.port
+    await house.simulator.close()  # nothing answers at the old address any more
+    moved = Recorder(house.strip.device_id)
+    runner = await serve(moved, LOCAL)
+    try:
+        result = await discover(hass, announcement(LOCAL, moved.port, id=house.strip.device_id))
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "zeroconf_moved"
+        placeholders = result["description_placeholders"] or {}
+        assert placeholders["host"] == f"{LOCAL}:{moved.port}"
+        assert placeholders["old_host"] == f"{LOCAL}:{old_port}"
+        assert moved.requests == []  # nothing sent before the user says yes
+        assert plug_addresses(loaded_simulator)["Bureau"][1] != moved.port
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "plug_moved"
+        assert plug_addresses(loaded_simulator)["Bureau"] == (LOCAL, moved.port)
+        await poll_plugs(hass, loaded_simulator)
+        state = hass.states.get("switch.bureau_socket_1")
+        assert state is not None
+        assert state.state == "on"  # read at its new address
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_confirmed_move_to_another_device_changes_nothing(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    await house.simulator.close()
+    before = plug_addresses(loaded_simulator)
+    other = Recorder("another-device")
+    runner = await serve(other, LOCAL)
+    try:
+        result = await discover(hass, announcement(LOCAL, other.port, id=house.strip.device_id))
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    finally:
+        await runner.cleanup()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "different_plug"
+    assert plug_addresses(loaded_simulator) == before
+
+
+async def test_a_moved_plug_that_does_not_answer_says_so(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House, closed_port: int
+) -> None:
+    await house.simulator.close()
+    result = await discover(hass, announcement(LOCAL, closed_port, id=house.strip.device_id))
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+@pytest.mark.usefixtures("second_loopback")
+async def test_one_protocols_announce_never_touches_another_protocols_plug(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    """Even when the Tasmota plug is gone from its address, a project announce leaves it be."""
+    await house.simulator.close()
+    before = plug_addresses(loaded_simulator)
+    impostor = Recorder(house.heater.device_id)
+    runner = await serve(impostor, IMPOSTOR)
+    try:
+        result = await discover(
+            hass, announcement(IMPOSTOR, impostor.port, id=house.heater.device_id)
+        )
+    finally:
+        await runner.cleanup()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "plug_already_configured"
+    assert impostor.requests == []
+    assert plug_addresses(loaded_simulator) == before
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>\r\n[Update](http://evil)\u202e*" + "x" * 300
+
+
+async def test_announced_names_are_escaped_in_the_discovery_card(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, closed_port: int
+) -> None:
+    result = await discover(
+        hass,
+        announcement(LOCAL, closed_port, name=HOSTILE_NAME, id="new-plug", model="**[x](y)**"),
+    )
+    assert result["type"] is FlowResultType.FORM
+    (flow,) = hass.config_entries.flow.async_progress()
+    title = flow["context"]["title_placeholders"]["name"]
+    assert title.startswith("<img src=x onerror=alert(1)> [Update](http://evil) *")
+    assert len(title) <= 63
+    assert not any(character in title for character in "\r\n\u202e")
+    placeholders = result["description_placeholders"] or {}
+    # Shown as text in the Markdown description: every markup character escaped.
+    assert placeholders["name"].startswith(r"\<img src\=x onerror\=alert\(1\)\> \[Update\]")
+    assert placeholders["model"] == r"\*\*\[x\]\(y\)\*\*"
+
+
+@pytest.fixture
+def closed_port(socket_enabled: None) -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind((LOCAL, 0))
+        port: int = probe.getsockname()[1]
+    return port
