@@ -14,7 +14,7 @@ import socket
 from typing import Any
 
 from aiohttp import web
-from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigFlowResult
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import pytest_socket
 
 from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
-from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE
+from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE, checked_host
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
 from tests.plugs.conftest import FakeClock
 from tests.plugs.ha import House, add_plug
@@ -264,3 +264,74 @@ def closed_port(socket_enabled: None) -> int:
         probe.bind((LOCAL, 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+# --- plug forms: a host that is not one is said so ------------------------------------------
+
+
+async def open_plug_form(hass: HomeAssistant, entry: MockConfigEntry, kind: str) -> str:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_PLUG), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
+    return result["flow_id"]
+
+
+BAD_HOSTS = {
+    "path": "192.168.1.20/cm",
+    "port": "192.168.1.20:8080",
+    "user": "admin@192.168.1.20",
+    "crlf": "plug.local\r\nX-Injected: 1",
+    "empty": "",
+    "blank": "   ",
+    "long": "a" * 300,
+    "long label": "a" * 64 + ".local",
+    "empty label": "plug..local",
+    "hyphen": "-plug.local",
+    "bracket": "[::1",
+    "numeric tld": "192.168.1.300",
+    "url": "http://192.168.1.20",
+}
+
+
+@pytest.mark.parametrize("kind", ["gestion_energie", "tasmota"])
+@pytest.mark.parametrize("host", list(BAD_HOSTS.values()), ids=list(BAD_HOSTS))
+async def test_a_plug_host_that_is_not_one_is_refused_in_the_form(
+    hass: HomeAssistant, simulator_entry: MockConfigEntry, kind: str, host: str
+) -> None:
+    flow_id = await open_plug_form(hass, simulator_entry, kind)
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"host": host, "port": 80}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"host": "invalid_host"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        (" 127.0.0.1 ", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("fe80::1%eth0", "fe80::1%eth0"),
+        ("prise-bureau.local.", "prise-bureau.local."),
+        ("tasmota_1A2B3C", "tasmota_1A2B3C"),
+        ("prise-café.local", "prise-café.local"),
+    ],
+)
+def test_hosts_that_are_hosts_are_kept(typed: str, kept: str) -> None:
+    assert checked_host(typed) == kept
+
+
+async def test_a_valid_host_with_spaces_around_reaches_the_plug(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    strip = next(s for s in loaded_simulator.subentries.values() if s.title == "Bureau")
+    flow = await loaded_simulator.start_subentry_reconfigure_flow(hass, strip.subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        flow["flow_id"], house.form(house.strip) | {"host": f" {LOCAL} "}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_simulator.subentries[strip.subentry_id].data["host"] == LOCAL
