@@ -9,7 +9,9 @@ address or a plug's identity, or end in a raw traceback.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from http import HTTPStatus
 from ipaddress import ip_address
+import json
 import socket
 from typing import Any
 
@@ -21,11 +23,15 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import pytest_socket
 
 from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
+from custom_components.gestion_energie.diagnostics import async_get_config_entry_diagnostics
+from custom_components.gestion_energie.display import DISPLAY_URL
 from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE, checked_host
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
+from tests.conftest import SIMULATED_ADDRESS
 from tests.plugs.conftest import FakeClock
 from tests.plugs.ha import House, add_plug
 
@@ -335,3 +341,37 @@ async def test_a_valid_host_with_spaces_around_reaches_the_plug(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_simulator.subentries[strip.subentry_id].data["host"] == LOCAL
+
+
+# --- what a read-only user and a bug report see --------------------------------------------
+
+
+async def test_the_display_tells_a_read_only_user_no_meter_address(
+    hass: HomeAssistant,
+    loaded_simulator: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    client = await hass_client(hass_read_only_access_token)
+    response = await client.get(DISPLAY_URL)
+    assert response.status == HTTPStatus.OK
+    text = await response.text()
+    assert SIMULATED_ADDRESS not in text
+    meters = json.loads(text)["meters"]
+    assert list(meters) == [loaded_simulator.entry_id]
+    assert meters[loaded_simulator.entry_id]["available"] is True
+
+
+async def test_diagnostics_give_no_plug_address_or_mac(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House
+) -> None:
+    await house.simulator.close()  # the plugs' errors name where they were
+    await poll_plugs(hass, loaded_simulator)
+    diagnostics = await async_get_config_entry_diagnostics(hass, loaded_simulator)
+    plugs = diagnostics["plugs"]
+    assert len(plugs) == 2
+    assert all(plug["last_exception"] for plug in plugs)
+    text = json.dumps(diagnostics)
+    for identifying in (LOCAL, house.strip.device_id, house.heater.device_id, SIMULATED_ADDRESS):
+        assert identifying not in text
+    assert "plug_unreachable" in text  # what went wrong is still told
