@@ -16,10 +16,12 @@ import socket
 from typing import Any
 
 from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigFlowResult
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -31,9 +33,10 @@ from custom_components.gestion_energie.diagnostics import async_get_config_entry
 from custom_components.gestion_energie.display import DISPLAY_URL
 from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE, checked_host
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
-from tests.conftest import SIMULATED_ADDRESS
+from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.plugs.conftest import FakeClock
 from tests.plugs.ha import House, add_plug
+from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches, switch_of
 
 LOCAL = "127.0.0.1"
 IMPOSTOR = "127.0.0.2"  # another machine of the LAN, as far as Home Assistant can tell
@@ -375,3 +378,93 @@ async def test_diagnostics_give_no_plug_address_or_mac(
     for identifying in (LOCAL, house.strip.device_id, house.heater.device_id, SIMULATED_ADDRESS):
         assert identifying not in text
     assert "plug_unreachable" in text  # what went wrong is still told
+
+
+# --- service calls: refused with a translated reason, never a raw error ---------------------
+
+
+@pytest.fixture
+async def shedding(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> AsyncGenerator[Meter]:
+    """A meter with four loads under shedding (template switches), fed frames by the test."""
+    await setup_switches(hass, list(LOADS))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        subentries_data=load_subentries(),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    meter = Meter(hass, entry, freezer)
+    await meter.frames(3000, 2)  # PCOUP 6 kVA is known from here
+    yield meter
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def call(hass: HomeAssistant, service: str, **data: Any) -> None:
+    await hass.services.async_call(DOMAIN, service, data, blocking=True)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [{"days": 1e10}, 1e20, "inf", {"days": 999_999_999}, {"hours": 24 * 7 + 1}],
+    ids=["days overflow", "seconds overflow", "infinite", "largest timedelta", "over a week"],
+)
+async def test_a_boost_too_long_is_refused(
+    hass: HomeAssistant, shedding: Meter, duration: object
+) -> None:
+    with pytest.raises(ServiceValidationError) as refused:
+        await call(hass, "boost", load=switch_of("radiator"), duration=duration)
+    assert refused.value.translation_key == "boost_too_long"
+    assert shedding.manager.load_status(switch_of("radiator")) != "boost"
+
+
+async def test_a_boost_of_a_week_is_taken(hass: HomeAssistant, shedding: Meter) -> None:
+    await call(hass, "boost", load=switch_of("radiator"), duration={"days": 7})
+    assert shedding.manager.load_status(switch_of("radiator")) == "boost"
+
+
+@pytest.mark.parametrize(
+    ("shed", "restore", "unit"),
+    [(50_000, 49_999, "%"), (131, 130, "%"), (50_000, 49_999, "VA"), (9000, 7800, "VA")],
+)
+async def test_limits_that_leave_no_gap_are_refused(
+    hass: HomeAssistant, shedding: Meter, shed: float, restore: float, unit: str
+) -> None:
+    """The shed limit is capped at 1.3 x PCOUP, where the meter trips: a restore limit there
+    or above would leave no hysteresis, loads switched off and on with every reading."""
+    before = shedding.manager.settings
+    with pytest.raises(ServiceValidationError) as refused:
+        await call(
+            hass,
+            "set_limits",
+            config_entry_id=shedding.entry.entry_id,
+            shed_limit=shed,
+            restore_limit=restore,
+            unit=unit,
+        )
+    assert refused.value.translation_key == "limits_without_gap"
+    assert shedding.manager.settings == before
+
+
+@pytest.mark.parametrize(
+    ("shed", "restore", "unit"), [(150, 100, "%"), (50_000, 7000, "VA"), (6000, 5000, "VA")]
+)
+async def test_limits_with_a_gap_are_taken(
+    hass: HomeAssistant, shedding: Meter, shed: float, restore: float, unit: str
+) -> None:
+    await call(
+        hass,
+        "set_limits",
+        config_entry_id=shedding.entry.entry_id,
+        shed_limit=shed,
+        restore_limit=restore,
+        unit=unit,
+    )
+    settings = shedding.manager.settings
+    assert (settings.shed_limit.value, settings.restore_limit.value) == (shed, restore)
+    assert settings.restore_limit_va(6000) < settings.shed_limit_va(6000)
