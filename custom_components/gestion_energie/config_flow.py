@@ -88,7 +88,7 @@ from .plug_flow import (
     configured_plug,
     plug_error,
 )
-from .plugs import ZEROCONF_TYPE, PlugError, PlugType, parse_announcement
+from .plugs import ZEROCONF_TYPE, PlugError, PlugType, checked_host, parse_announcement
 from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
 from .shedding_const import SUBENTRY_LOAD
 from .shedding_manager import settings_from_options
@@ -441,6 +441,12 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {CONF_SOURCE: source, **_whole_numbers(user_input)}
             defaults = data
+            if source == SOURCE_NETWORK:
+                try:
+                    data[CONF_HOST] = checked_host(data[CONF_HOST])
+                except ValueError:
+                    errors[CONF_HOST] = "invalid_host"
+        if user_input is not None and not errors:
             try:
                 result = await self._async_probe(data)
             except SourceUnavailableError as err:
@@ -449,8 +455,10 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = "no_signal"
             except CorruptSignalError:
                 errors["base"] = "checksum_errors"
-            except ValueError:  # settings a radio chip cannot take
-                errors["base"] = "invalid_radio_settings"
+            except ValueError:  # settings a radio chip cannot take, a port no path can name
+                errors["base"] = (
+                    "invalid_radio_settings" if source == SOURCE_RADIO else "port_not_found"
+                )
             except Exception:
                 LOGGER.exception("Unexpected error while testing the meter's source")
                 errors["base"] = "unknown"

@@ -8,30 +8,46 @@ address or a plug's identity, or end in a raw traceback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable
+import contextlib
 from http import HTTPStatus
 from ipaddress import ip_address
 import json
 import socket
+import tracemalloc
 from typing import Any
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigFlowResult,
+    ConfigSubentryDataWithId,
+)
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import pytest_socket
 
-from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
+from custom_components.gestion_energie import config_flow, plug_coordinator
+from custom_components.gestion_energie.const import DOMAIN, PROBE_TIMEOUT, SUBENTRY_PLUG
 from custom_components.gestion_energie.diagnostics import async_get_config_entry_diagnostics
 from custom_components.gestion_energie.display import DISPLAY_URL
-from custom_components.gestion_energie.plugs import API_VERSION, ZEROCONF_TYPE, checked_host
+from custom_components.gestion_energie.plugs import (
+    API_VERSION,
+    ZEROCONF_TYPE,
+    PlugError,
+    checked_host,
+)
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.plugs.conftest import FakeClock
@@ -468,3 +484,293 @@ async def test_limits_with_a_gap_are_taken(
     settings = shedding.manager.settings
     assert (settings.shed_limit.value, settings.restore_limit.value) == (shed, restore)
     assert settings.restore_limit_va(6000) < settings.shed_limit_va(6000)
+
+
+# --- hostile plug replies: the plug turns unavailable, memory stays bounded -----------------
+
+MEMORY_BOUND = 8 * 1024 * 1024  # bytes allocated at peak while polling; 50 MB bodies come by
+type Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
+
+
+FRAMING = ("content-length", "transfer-encoding")
+
+
+def http_reply(body: bytes, status: str = "200 OK", *headers: str) -> bytes:
+    head = [f"HTTP/1.1 {status}", "Content-Type: application/json", *headers]
+    if not any(header.lower().startswith(FRAMING) for header in headers):
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def replying(payload: bytes | str | object, status: str = "200 OK", *headers: str) -> Behaviour:
+    if isinstance(payload, bytes):
+        body = payload
+    else:
+        body = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
+
+    async def behave(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(http_reply(body, status, *headers))
+        await writer.drain()
+
+    return behave
+
+
+def flooding(*, announced: bool) -> Behaviour:
+    """A 50 MB reply, its length announced or chunked without one."""
+    piece = b" " * 65536  # small writes: the server's own buffers stay out of the measure
+    chunk = piece if announced else b"%x\r\n%s\r\n" % (len(piece), piece)
+
+    async def behave(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        if announced:
+            writer.write(http_reply(b"", "200 OK", "Content-Length: 52428800"))
+        else:
+            writer.write(http_reply(b"", "200 OK", "Transfer-Encoding: chunked"))
+        for _ in range(50 * 16):
+            writer.write(chunk)
+            await writer.drain()
+
+    return behave
+
+
+def trickling(head: bytes) -> Behaviour:
+    """Slowloris: the reply one byte at a time, never finished in time."""
+
+    async def behave(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for byte in head + b" " * 1000:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.05)
+
+    return behave
+
+
+async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    await asyncio.sleep(3600)
+
+
+async def babbling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+    """Not HTTP at all (an MQTT broker's port, say)."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"\x20\x02\x00\x00 hello\r\n\r\n")
+    await writer.drain()
+
+
+async def hanging_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+    writer.transport.abort()
+
+
+def redirecting(status: str) -> Behaviour:
+    """A redirect to the attacker's own server, which notes whatever reaches it."""
+
+    async def behave(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, target_port: int
+    ) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        location = f"Location: http://{LOCAL}:{target_port}/api/state"
+        writer.write(http_reply(b"{}", status, location))
+        await writer.drain()
+
+    return behave
+
+
+def sockets(count: int) -> dict[str, Any]:
+    return {"sockets": [{"on": True}] * count}
+
+
+def relays(count: int) -> dict[str, Any]:
+    return {"StatusSTS": {f"POWER{n}": "ON" for n in range(1, count + 1)}}
+
+
+TASMOTA_NAN = '{"StatusSTS": {"POWER": "ON"}, "StatusSNS": {"ENERGY": {"Power": NaN}}}'
+HOSTILE: dict[str, tuple[str, Behaviour]] = {
+    "50 MB announced": ("gestion_energie", flooding(announced=True)),
+    "50 MB chunked": ("gestion_energie", flooding(announced=False)),
+    "slowloris head": ("gestion_energie", trickling(b"HTTP/1.1 200 OK\r\nX-Slow: ")),
+    "slowloris body": ("gestion_energie", trickling(http_reply(b"", "200 OK")[:-4])),
+    "silent": ("gestion_energie", silent),
+    "hangs up": ("gestion_energie", hanging_up),
+    "not http": ("gestion_energie", babbling),
+    "nan": ("gestion_energie", replying('{"sockets": [{"on": true, "power": NaN}]}')),
+    "infinity": ("gestion_energie", replying('{"sockets": [{"on": true, "power": Infinity}]}')),
+    "1e999": ("gestion_energie", replying('{"sockets": [{"on": true, "current": 1e999}]}')),
+    "10,000 sockets": ("gestion_energie", replying(sockets(10_000))),
+    "3,000 sockets": ("gestion_energie", replying(sockets(3_000))),
+    "deep nesting": ("gestion_energie", replying("[" * 50_000)),
+    "huge header": ("gestion_energie", replying(b"{}", "200 OK", "X-Big: " + "a" * 200_000)),
+    "portal page": ("gestion_energie", replying(b"<html>Log in</html>")),
+    "server error": ("gestion_energie", replying({"error": "oops"}, "500 Internal Server Error")),
+    "redirect 302": ("gestion_energie", redirecting("302 Found")),
+    "redirect 307": ("tasmota", redirecting("307 Temporary Redirect")),
+    "10,000 relays": ("tasmota", replying(relays(10_000))),
+    "1,000 relays": ("tasmota", replying(relays(1_000))),
+    "tasmota nan": ("tasmota", replying(TASMOTA_NAN)),
+}
+
+
+@pytest.fixture
+async def redirect_target(socket_enabled: None) -> AsyncGenerator[Recorder]:
+    recorder = Recorder("redirected")
+    runner = await serve(recorder, LOCAL)
+    yield recorder
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+async def test_a_hostile_plug_turns_unavailable_with_bounded_memory(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    redirect_target: Recorder,
+    case: str,
+) -> None:
+    kind, behaviour = HOSTILE[case]
+    connections: list[asyncio.Task[None]] = []
+
+    async def serve_one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(asyncio.current_task())  # type: ignore[arg-type]
+        with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            await behaviour(reader, writer, redirect_target.port)
+        writer.close()
+
+    server = await asyncio.start_server(serve_one, LOCAL, 0)
+    monkeypatch.setattr(plug_coordinator, "PLUG_TIMEOUT", 0.5)  # slowloris gives up sooner
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={
+                    "plug_type": kind,
+                    "host": LOCAL,
+                    "port": server.sockets[0].getsockname()[1],
+                    "token": "jeton",
+                    "password": "mot-de-passe",
+                    "device_id": "hostile",
+                    "model": "m",
+                    "firmware": "1",
+                    "sockets": 1,
+                    "socket_readings": ["power"],
+                    "device_readings": [],
+                },
+                subentry_type=SUBENTRY_PLUG,
+                title="Hostile",
+                unique_id="hostile",
+                subentry_id="hostile",
+            )
+        ],
+    )
+    entry.add_to_hass(hass)
+    try:
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        plug = entry.runtime_data.plugs["hostile"]
+        tracemalloc.start()
+        try:
+            for _ in range(3):
+                await plug.async_refresh()
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert plug.last_update_success is False
+        assert isinstance(plug.last_exception, UpdateFailed)
+        assert isinstance(plug.last_exception.__cause__, PlugError)  # told apart, not a surprise
+        entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        plug_entities = [e.entity_id for e in entities if e.config_subentry_id == "hostile"]
+        assert plug_entities
+        for entity_id in plug_entities:
+            state = hass.states.get(entity_id)
+            assert state is not None
+            assert state.state == STATE_UNAVAILABLE, entity_id
+        assert peak < MEMORY_BOUND
+        assert redirect_target.requests == []  # a redirect is never followed
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        server.close()
+        for connection in connections:
+            connection.cancel()
+        await server.wait_closed()
+
+
+# --- bad source forms: each one its own error, or refused by the form's schema --------------
+
+SCHEMA = "schema"  # refused by the form's own fields before anything is tried
+RADIO = {
+    "ce_pin": 25,
+    "spi_bus": 0,
+    "spi_device": 0,
+    "channel": 90,
+    "data_rate": "kbps_250",
+    "pa_level": "max",
+    "address": "TEST1",
+}
+CLOSED = -1  # a closed loopback port (also "CLOSED" in a text), found when the test runs
+BAD_SOURCE_FORMS: list[tuple[str, dict[str, Any], str]] = [
+    *(("network", {"host": host, "port": 23}, "invalid_host") for host in BAD_HOSTS.values()),
+    ("network", {"host": LOCAL, "port": CLOSED}, "cannot_connect"),
+    ("network", {"host": LOCAL, "port": 0}, SCHEMA),
+    ("network", {"host": LOCAL, "port": 70_000}, SCHEMA),
+    ("network", {"host": LOCAL, "port": "telnet"}, SCHEMA),
+    ("network", {"host": 5, "port": 23}, SCHEMA),
+    ("network", {"port": 23}, SCHEMA),
+    ("serial", {"port": "", "mode": "auto"}, "port_not_found"),
+    ("serial", {"port": "/nonexistent/ttyUSB0", "mode": "auto"}, "port_not_found"),
+    ("serial", {"port": "/dev/ttyUSB0\x00", "mode": "auto"}, "port_not_found"),
+    ("serial", {"port": "/dev/null", "mode": "auto"}, "cannot_open"),
+    ("serial", {"port": "/etc/hostname", "mode": "auto"}, "cannot_open"),
+    ("serial", {"port": "/dev/" + "a" * 5000, "mode": "auto"}, "cannot_open"),
+    ("serial", {"port": f"socket://{LOCAL}:CLOSED", "mode": "auto"}, "cannot_open"),
+    ("serial", {"port": "/dev/ttyUSB0", "mode": "turbo"}, SCHEMA),
+    ("radio", RADIO | {"address": ""}, "invalid_radio_settings"),
+    ("radio", RADIO | {"address": "éééé"}, "invalid_radio_settings"),
+    ("radio", RADIO | {"address": "TOO-LONG"}, "invalid_radio_settings"),
+    ("radio", RADIO | {"ce_pin": 64}, SCHEMA),
+    ("radio", RADIO | {"channel": 126}, SCHEMA),
+    ("radio", RADIO | {"data_rate": "fast"}, SCHEMA),
+    ("radio", RADIO | {"pa_level": "loud"}, SCHEMA),
+    ("radio", RADIO | {"irq_pin": 99}, SCHEMA),
+    ("simulator", {"mode": "standard", "contract": "free", "subscribed_kva": "6"}, SCHEMA),
+    ("simulator", {"mode": "standard", "contract": "tempo", "subscribed_kva": "7"}, SCHEMA),
+    ("simulator", {"mode": "binary", "contract": "tempo", "subscribed_kva": "6"}, SCHEMA),
+]
+
+
+@pytest.mark.parametrize(
+    ("step", "form", "error"),
+    BAD_SOURCE_FORMS,
+    ids=[f"{step}-{index}" for index, (step, _, _) in enumerate(BAD_SOURCE_FORMS)],
+)
+async def test_a_bad_source_form_says_what_is_wrong(
+    hass: HomeAssistant,
+    monkeypatch: pytest.MonkeyPatch,
+    closed_port: int,
+    step: str,
+    form: dict[str, Any],
+    error: str,
+) -> None:
+    monkeypatch.setattr(config_flow, "PROBE_TIMEOUT", PROBE_TIMEOUT / 20)  # a regression fails soon
+    form = {  # a closed port stands for a bridge or serial server that is not there
+        key: closed_port
+        if value == CLOSED
+        else value.replace("CLOSED", str(closed_port))
+        if isinstance(value, str)
+        else value
+        for key, value in form.items()
+    }
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+    configure = hass.config_entries.flow.async_configure(result["flow_id"], form)
+    if error == SCHEMA:
+        with pytest.raises(InvalidData):
+            await configure
+        return
+    result = await configure
+    assert result["type"] is FlowResultType.FORM
+    field = "host" if error == "invalid_host" else "base"
+    assert result["errors"] == {field: error}
+    assert not hass.config_entries.async_entries(DOMAIN)
