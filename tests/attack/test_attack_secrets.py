@@ -33,6 +33,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -774,3 +775,103 @@ async def test_a_bad_source_form_says_what_is_wrong(
     field = "host" if error == "invalid_host" else "base"
     assert result["errors"] == {field: error}
     assert not hass.config_entries.async_entries(DOMAIN)
+
+
+# --- bad service calls: a translated refusal or the schema's, nothing raw, nothing changed ---
+
+RADIATOR = switch_of("radiator")
+ENTRY = "ENTRY"  # the meter's entry id, known when the test runs
+BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [
+    ("shed", {}, SCHEMA),
+    ("shed", {"load": "not an entity"}, SCHEMA),
+    ("shed", {"load": 5}, SCHEMA),
+    ("shed", {"load": [RADIATOR, "switch.oven"]}, SCHEMA),
+    ("shed", {"load": "switch.unknown"}, "load_not_managed"),
+    ("shed", {"load": "light.kitchen"}, "load_not_managed"),
+    ("restore", {"load": "switch.unknown"}, "load_not_managed"),
+    ("restore", {"load": RADIATOR}, "load_not_shed"),
+    ("boost", {"load": RADIATOR, "duration": -5}, SCHEMA),
+    ("boost", {"load": RADIATOR, "duration": "a while"}, SCHEMA),
+    ("boost", {"load": RADIATOR, "duration": {"days": "x"}}, SCHEMA),
+    ("boost", {"load": RADIATOR, "duration": {}}, SCHEMA),
+    ("boost", {"load": RADIATOR, "duration": "nan"}, SCHEMA),
+    ("boost", {"load": "switch.unknown"}, "load_not_managed"),
+    ("set_priority", {"load": RADIATOR, "priority": -1}, SCHEMA),
+    ("set_priority", {"load": RADIATOR, "priority": 101}, SCHEMA),
+    ("set_priority", {"load": RADIATOR, "priority": "high"}, SCHEMA),
+    ("set_priority", {"load": RADIATOR, "priority": float("inf")}, SCHEMA),
+    ("set_priority", {"load": RADIATOR}, SCHEMA),
+    ("set_priority", {"load": "switch.unknown", "priority": 5}, "load_not_managed"),
+    ("set_limits", {"shed_limit": 100, "restore_limit": 85}, SCHEMA),
+    ("set_limits", {"config_entry_id": ENTRY, "shed_limit": 0, "restore_limit": 85}, SCHEMA),
+    ("set_limits", {"config_entry_id": ENTRY, "shed_limit": 50_001, "restore_limit": 1}, SCHEMA),
+    ("set_limits", {"config_entry_id": ENTRY, "shed_limit": "nan", "restore_limit": 1}, SCHEMA),
+    ("set_limits", {"config_entry_id": ENTRY, "shed_limit": "inf", "restore_limit": 1}, SCHEMA),
+    (
+        "set_limits",
+        {"config_entry_id": ENTRY, "shed_limit": 100, "restore_limit": 85, "unit": "W"},
+        SCHEMA,
+    ),
+    (
+        "set_limits",
+        {"config_entry_id": ENTRY, "shed_limit": 85, "restore_limit": 100},
+        "invalid_limits",
+    ),
+    (
+        "set_limits",
+        {"config_entry_id": ENTRY, "shed_limit": 90, "restore_limit": 90},
+        "invalid_limits",
+    ),
+    (
+        "set_limits",
+        {"config_entry_id": "no-such-entry", "shed_limit": 100, "restore_limit": 85},
+        "service_config_entry_not_found",
+    ),
+    ("simulate", {"config_entry_id": ENTRY, "events": []}, SCHEMA),
+    ("simulate", {"config_entry_id": ENTRY, "events": [{"power": 8000}]}, SCHEMA),
+    ("simulate", {"config_entry_id": ENTRY, "events": [{"at": -1}]}, SCHEMA),
+    ("simulate", {"config_entry_id": ENTRY, "events": [{"at": 0}] * 1001}, SCHEMA),
+    ("simulate", {"config_entry_id": ENTRY, "events": [{"at": 0, "pcoup": 99}]}, SCHEMA),
+    (
+        "simulate",
+        {"config_entry_id": ENTRY, "events": [{"at": 0, "switch": "switch.unknown"}]},
+        "load_not_managed",
+    ),
+    ("simulate_overload", {"config_entry_id": ENTRY, "power": 0, "duration": 10}, SCHEMA),
+    ("simulate_overload", {"config_entry_id": ENTRY, "power": 100, "duration": 99999}, SCHEMA),
+    ("simulate_overload", {"config_entry_id": ENTRY, "power": "inf", "duration": 10}, SCHEMA),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "error"),
+    BAD_CALLS,
+    ids=[f"{service}-{index}" for index, (service, _, _) in enumerate(BAD_CALLS)],
+)
+async def test_a_bad_service_call_is_refused_and_changes_nothing(
+    hass: HomeAssistant, shedding: Meter, service: str, data: dict[str, Any], error: str
+) -> None:
+    data = {
+        key: shedding.entry.entry_id if value == ENTRY else value for key, value in data.items()
+    }
+    before = (
+        shedding.manager.settings,
+        {switch: shedding.manager.load_status(switch) for switch in shedding.manager.loads},
+        {switch: shedding.manager.priority(switch) for switch in shedding.manager.loads},
+    )
+    call = hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=service == "simulate"
+    )
+    if error == SCHEMA:
+        with pytest.raises(probatio.Invalid):
+            await call
+    else:
+        with pytest.raises(ServiceValidationError) as refused:
+            await call
+        assert refused.value.translation_key == error
+    await hass.async_block_till_done()
+    assert before == (
+        shedding.manager.settings,
+        {switch: shedding.manager.load_status(switch) for switch in shedding.manager.loads},
+        {switch: shedding.manager.priority(switch) for switch in shedding.manager.loads},
+    )
