@@ -54,6 +54,8 @@ from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.plugs.conftest import FakeClock
 from tests.plugs.ha import House, add_plug
 from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches, switch_of
+from tests.shedding_ha.test_services_and_flow import call
+from tests.test_sources_flow import RADIO_FORM
 
 LOCAL = "127.0.0.1"
 IMPOSTOR = "127.0.0.2"  # another machine of the LAN, as far as Home Assistant can tell
@@ -421,9 +423,17 @@ async def shedding(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Async
     await hass.config_entries.async_unload(entry.entry_id)
 
 
-async def call(hass: HomeAssistant, service: str, **data: Any) -> None:
-    await hass.services.async_call(DOMAIN, service, data, blocking=True)
-    await hass.async_block_till_done()
+async def set_limits(
+    hass: HomeAssistant, meter: Meter, shed: float, restore: float, unit: str
+) -> None:
+    await call(
+        hass,
+        "set_limits",
+        config_entry_id=meter.entry.entry_id,
+        shed_limit=shed,
+        restore_limit=restore,
+        unit=unit,
+    )
 
 
 @pytest.mark.parametrize(
@@ -456,14 +466,7 @@ async def test_limits_that_leave_no_gap_are_refused(
     or above would leave no hysteresis, loads switched off and on with every reading."""
     before = shedding.manager.settings
     with pytest.raises(ServiceValidationError) as refused:
-        await call(
-            hass,
-            "set_limits",
-            config_entry_id=shedding.entry.entry_id,
-            shed_limit=shed,
-            restore_limit=restore,
-            unit=unit,
-        )
+        await set_limits(hass, shedding, shed, restore, unit)
     assert refused.value.translation_key == "limits_without_gap"
     assert shedding.manager.settings == before
 
@@ -474,14 +477,7 @@ async def test_limits_that_leave_no_gap_are_refused(
 async def test_limits_with_a_gap_are_taken(
     hass: HomeAssistant, shedding: Meter, shed: float, restore: float, unit: str
 ) -> None:
-    await call(
-        hass,
-        "set_limits",
-        config_entry_id=shedding.entry.entry_id,
-        shed_limit=shed,
-        restore_limit=restore,
-        unit=unit,
-    )
+    await set_limits(hass, shedding, shed, restore, unit)
     settings = shedding.manager.settings
     assert (settings.shed_limit.value, settings.restore_limit.value) == (shed, restore)
     assert settings.restore_limit_va(6000) < settings.shed_limit_va(6000)
@@ -699,15 +695,6 @@ async def test_a_hostile_plug_turns_unavailable_with_bounded_memory(
 # --- bad source forms: each one its own error, or refused by the form's schema --------------
 
 SCHEMA = "schema"  # refused by the form's own fields before anything is tried
-RADIO = {
-    "ce_pin": 25,
-    "spi_bus": 0,
-    "spi_device": 0,
-    "channel": 90,
-    "data_rate": "kbps_250",
-    "pa_level": "max",
-    "address": "TEST1",
-}
 CLOSED = -1  # a closed loopback port (also "CLOSED" in a text), found when the test runs
 BAD_SOURCE_FORMS: list[tuple[str, dict[str, Any], str]] = [
     *(("network", {"host": host, "port": 23}, "invalid_host") for host in BAD_HOSTS.values()),
@@ -725,14 +712,14 @@ BAD_SOURCE_FORMS: list[tuple[str, dict[str, Any], str]] = [
     ("serial", {"port": "/dev/" + "a" * 5000, "mode": "auto"}, "cannot_open"),
     ("serial", {"port": f"socket://{LOCAL}:CLOSED", "mode": "auto"}, "cannot_open"),
     ("serial", {"port": "/dev/ttyUSB0", "mode": "turbo"}, SCHEMA),
-    ("radio", RADIO | {"address": ""}, "invalid_radio_settings"),
-    ("radio", RADIO | {"address": "éééé"}, "invalid_radio_settings"),
-    ("radio", RADIO | {"address": "TOO-LONG"}, "invalid_radio_settings"),
-    ("radio", RADIO | {"ce_pin": 64}, SCHEMA),
-    ("radio", RADIO | {"channel": 126}, SCHEMA),
-    ("radio", RADIO | {"data_rate": "fast"}, SCHEMA),
-    ("radio", RADIO | {"pa_level": "loud"}, SCHEMA),
-    ("radio", RADIO | {"irq_pin": 99}, SCHEMA),
+    ("radio", RADIO_FORM | {"address": ""}, "invalid_radio_settings"),
+    ("radio", RADIO_FORM | {"address": "éééé"}, "invalid_radio_settings"),
+    ("radio", RADIO_FORM | {"address": "TOO-LONG"}, "invalid_radio_settings"),
+    ("radio", RADIO_FORM | {"ce_pin": 64}, SCHEMA),
+    ("radio", RADIO_FORM | {"channel": 126}, SCHEMA),
+    ("radio", RADIO_FORM | {"data_rate": "fast"}, SCHEMA),
+    ("radio", RADIO_FORM | {"pa_level": "loud"}, SCHEMA),
+    ("radio", RADIO_FORM | {"irq_pin": 99}, SCHEMA),
     ("simulator", {"mode": "standard", "contract": "free", "subscribed_kva": "6"}, SCHEMA),
     ("simulator", {"mode": "standard", "contract": "tempo", "subscribed_kva": "7"}, SCHEMA),
     ("simulator", {"mode": "binary", "contract": "tempo", "subscribed_kva": "6"}, SCHEMA),
