@@ -59,9 +59,16 @@ ge_build_root() {
 
 # Refresh what the root takes from the host each run: certificates (downloads
 # pass a proxy with its own CA) and name resolution.
+# Replaced whole (a rename), and only when it changed: commands already running in the
+# root (a Home Assistant, a test) may be reading these files.
 ge_sync_root() {
-    cp /etc/ssl/certs/ca-certificates.crt "$GE_ROOT/etc/ssl/certs/ca-certificates.crt"
-    cp -L /etc/resolv.conf "$GE_ROOT/etc/resolv.conf" 2>/dev/null || true
+    ge_sync_file /etc/ssl/certs/ca-certificates.crt "$GE_ROOT/etc/ssl/certs/ca-certificates.crt"
+    ge_sync_file /etc/resolv.conf "$GE_ROOT/etc/resolv.conf" 2>/dev/null || true
+}
+
+ge_sync_file() {
+    cmp -s "$1" "$2" && return 0
+    cp -L "$1" "$2.new.$$" && mv -f "$2.new.$$" "$2"
 }
 
 # Run a command with the environment's Python first on PATH, in the checkout,
@@ -74,7 +81,7 @@ ge_exec() {
     local workdir="${GE_WORKDIR:-$GE_TOP}"
     if [ "$GE_MODE" = native ]; then
         cd "$workdir"
-        PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" PYTHONPATH="$GE_TOP" exec "$@"
+        PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" PYTHONPATH="$GE_TOP" GE_IN_ENV=1 exec "$@"
     fi
     local outside; outside="$(dirname "$GE_TOP")"
     exec unshare -m --propagation private -- /bin/bash -c '
@@ -86,7 +93,7 @@ ge_exec() {
         mkdir -p "$root$outside"
         mount --rbind "$outside" "$root$outside"
         exec chroot "$root" /usr/bin/env -u PIP_FIND_LINKS -u PIP_CONSTRAINT \
-            PATH="$venv/bin:$path" VIRTUAL_ENV="$venv" HOME=/root PYTHONPATH="$top" \
+            PATH="$venv/bin:$path" VIRTUAL_ENV="$venv" HOME=/root PYTHONPATH="$top" GE_IN_ENV=1 \
             /bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$workdir" "$@"
     ' ge-env "$GE_ROOT" "$outside" "$workdir" "$venv" "$GE_PATH" "$GE_TOP" "$@"
 }
@@ -137,8 +144,13 @@ ge_host_path() {
     if [ "$GE_MODE" = root ]; then echo "$GE_ROOT$1"; else echo "$1"; fi
 }
 
-# Run "$@" in the prepared environment.
+# Run "$@" in the prepared environment. Already inside it (a test running
+# scripts/develop, a script calling another), run "$@" as it is.
 ge_run() {
+    if [ -n "${GE_IN_ENV:-}" ]; then
+        cd "${GE_WORKDIR:-$GE_TOP}"
+        exec "$@"
+    fi
     ge_prepare
     ge_exec "$GE_VENV" "$@"
 }
