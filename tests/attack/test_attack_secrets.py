@@ -9,7 +9,7 @@ address or a plug's identity, or end in a raw traceback.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 import contextlib
 from http import HTTPStatus
 from ipaddress import ip_address
@@ -52,7 +52,7 @@ from custom_components.gestion_energie.plugs import (
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.plugs.conftest import FakeClock
-from tests.plugs.ha import House, add_plug
+from tests.plugs.ha import TOKEN, House, add_plug
 from tests.shedding_ha.conftest import LOADS, Meter, load_subentries, setup_switches, switch_of
 from tests.shedding_ha.test_services_and_flow import call
 from tests.test_sources_flow import RADIO_FORM
@@ -62,7 +62,7 @@ IMPOSTOR = "127.0.0.2"  # another machine of the LAN, as far as Home Assistant c
 
 
 @pytest.fixture
-def second_loopback(socket_enabled: None) -> Any:
+def second_loopback(socket_enabled: None) -> Iterator[None]:
     """Let Home Assistant reach 127.0.0.2 too (its test plugin allows only 127.0.0.1)."""
     pytest_socket.socket_allow_hosts([LOCAL, IMPOSTOR])
     yield
@@ -120,7 +120,9 @@ async def house(
         yield house
 
 
-def announcement(host: str, port: int, name: str = "Bureau", **properties: str) -> Any:
+def announcement(
+    host: str, port: int, name: str = "Bureau", **properties: str
+) -> ZeroconfServiceInfo:
     return ZeroconfServiceInfo(
         ip_address=ip_address(host),
         ip_addresses=[ip_address(host)],
@@ -207,6 +209,7 @@ async def test_a_plug_that_really_moved_is_followed_once_the_user_confirms(
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "plug_moved"
         assert plug_addresses(loaded_simulator)["Bureau"] == (LOCAL, moved.port)
+        assert set(moved.secrets_received()) == {f"Bearer {TOKEN}"}  # once the user said yes
         await poll_plugs(hass, loaded_simulator)
         state = hass.states.get("switch.bureau_socket_1")
         assert state is not None
