@@ -227,7 +227,6 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         self._plug: dict[str, Any] = {}  # a discovered plug's address
         self._token_required = False
         self._model: str | None = None
-        self._moved: tuple[ConfigEntry, ConfigSubentry] | None = None  # a plug that moved
 
     @staticmethod
     @callback
@@ -290,7 +289,6 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
             if info.device_id == subentry.unique_id:  # still where it was
                 return self.async_abort(reason="plug_already_configured")
         self._plug = address
-        self._moved = (entry, subentry)
         self.context["title_placeholders"] = {"name": plain_text(subentry.title)}
         return await self.async_step_zeroconf_moved()
 
@@ -298,8 +296,10 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask before following a plug to the address it announced; its credentials go there."""
-        assert self._moved is not None  # noqa: S101 - set by the step that leads here
-        entry, subentry = self._moved
+        # Read again at every step: the user may have changed or removed the plug meanwhile.
+        if (found := configured_plug(self.hass, self.unique_id or "")) is None:
+            return self.async_abort(reason="plug_gone")
+        entry, subentry = found
         errors: dict[str, str] = {}
         if user_input is not None:
             form = {**self._plug, CONF_NAME: subentry.title}

@@ -865,3 +865,17 @@ async def test_a_bad_service_call_is_refused_and_changes_nothing(
         {switch: shedding.manager.load_status(switch) for switch in shedding.manager.loads},
         {switch: shedding.manager.priority(switch) for switch in shedding.manager.loads},
     )
+
+
+async def test_a_move_confirmed_after_the_plug_was_removed_changes_nothing(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, house: House, closed_port: int
+) -> None:
+    await house.simulator.close()
+    result = await discover(hass, announcement(LOCAL, closed_port, id=house.strip.device_id))
+    strip = next(s for s in loaded_simulator.subentries.values() if s.title == "Bureau")
+    hass.config_entries.async_remove_subentry(loaded_simulator, strip.subentry_id)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "plug_gone"
+    assert "Bureau" not in plug_addresses(loaded_simulator)
