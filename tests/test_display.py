@@ -27,7 +27,7 @@ async def test_display_reports_the_meter_essentials(
     client = await hass_client()
     response = await client.get(DISPLAY_URL)
     assert response.status == HTTPStatus.OK
-    meter = (await response.json())["meters"][loaded_simulator.title]
+    meter = (await response.json())["meters"][loaded_simulator.entry_id]
     assert meter["available"] is True
     assert meter["current_a"] == 7
     assert meter["subscribed_current_a"] == 30

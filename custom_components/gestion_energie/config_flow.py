@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import errno
+import re
 from types import MappingProxyType
 from typing import Any, override
 
@@ -44,6 +45,7 @@ from .const import (
     CONF_IRQ_PIN,
     CONF_MODE,
     CONF_PA_LEVEL,
+    CONF_PLUG_TYPE,
     CONF_SERIAL_PORT,
     CONF_SHED_MAX_HOURS,
     CONF_SHED_MAX_TOGGLES,
@@ -79,13 +81,14 @@ from .meter.probe import (
     SourceUnavailableError,
     probe_meter,
 )
+from .plug_coordinator import client_for
 from .plug_flow import (
     PlugSubentryFlow,
     async_probe_plug,
     configured_plug,
     plug_error,
 )
-from .plugs import ZEROCONF_TYPE, PlugType, parse_announcement
+from .plugs import ZEROCONF_TYPE, PlugError, PlugType, checked_host, parse_announcement
 from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
 from .shedding_const import SUBENTRY_LOAD
 from .shedding_manager import settings_from_options
@@ -97,6 +100,19 @@ from .tic import TicMode
 
 CONF_METER = "meter"  # the discovery form: which meter's entry the plug joins
 SUBSCRIBED_KVA = ("3", "6", "9", "12", "15", "18", "24", "30", "36")
+MAX_SHOWN_NAME = 63  # a DNS label's length: the most an mDNS instance name should need
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: CommonMark escapes every one
+
+
+def plain_text(text: str) -> str:
+    """A name an announce gave, fit for a card's title: one short line, nothing hidden."""
+    return " ".join(_INVISIBLE.sub(" ", text).split())[:MAX_SHOWN_NAME] or "?"
+
+
+def markdown_text(text: str) -> str:
+    """A name from the network or a device, shown as itself inside a Markdown description."""
+    return _MARKDOWN.sub(r"\\\1", plain_text(text))
 
 
 def _select(options: list[str], key: str) -> SelectSelector:
@@ -241,22 +257,78 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         await self.async_set_unique_id(announcement.device_id)
         address = {CONF_HOST: discovery_info.host, CONF_PORT: discovery_info.port or 80}
         if (found := configured_plug(self.hass, announcement.device_id)) is not None:
-            entry, subentry = found
-            if {key: subentry.data.get(key) for key in address} != address:
-                # The plug moved (a new DHCP lease): follow it; the entry reloads.
-                self.hass.config_entries.async_update_subentry(
-                    entry, subentry, data={**subentry.data, **address}
-                )
-            return self.async_abort(reason="plug_already_configured")
+            return await self._async_known_plug_announced(*found, address)
         if not self._async_current_entries():
             return self.async_abort(reason="no_meter")
         self._plug = address
         self._token_required = announcement.token_required
         self._model = announcement.model
-        name = discovery_info.name.removesuffix(f".{ZEROCONF_TYPE}")
+        name = plain_text(discovery_info.name.removesuffix(f".{ZEROCONF_TYPE}"))
         self.context["title_placeholders"] = {"name": name}
         self._plug[CONF_NAME] = name
         return await self.async_step_zeroconf_confirm()
+
+    async def _async_known_plug_announced(
+        self, entry: ConfigEntry, subentry: ConfigSubentry, address: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """A plug already added announces itself: maybe it moved, maybe it is an impostor.
+
+        mDNS is unauthenticated: anyone on the LAN can announce any id. Nothing is sent to
+        the announced address before the user confirms the move, and a plug of another
+        protocol is never touched by this one's announcements.
+        """
+        if subentry.data[CONF_PLUG_TYPE] != PlugType.GESTION_ENERGIE:
+            return self.async_abort(reason="plug_already_configured")
+        if {key: subentry.data.get(key) for key in address} == address:
+            return self.async_abort(reason="plug_already_configured")
+        try:  # its stored address is trusted: ask it there
+            info = await client_for(self.hass, subentry.data).get_info()
+        except PlugError:
+            pass  # gone from there: it may have moved
+        else:
+            if info.device_id == subentry.unique_id:  # still where it was
+                return self.async_abort(reason="plug_already_configured")
+        self._plug = address
+        self.context["title_placeholders"] = {"name": plain_text(subentry.title)}
+        return await self.async_step_zeroconf_moved()
+
+    async def async_step_zeroconf_moved(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before following a plug to the address it announced; its credentials go there."""
+        # Read again at every step: the user may have changed or removed the plug meanwhile.
+        if (found := configured_plug(self.hass, self.unique_id or "")) is None:
+            return self.async_abort(reason="plug_gone")
+        entry, subentry = found
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            form = {**self._plug, CONF_NAME: subentry.title}
+            if CONF_TOKEN in subentry.data:
+                form[CONF_TOKEN] = subentry.data[CONF_TOKEN]
+            try:
+                title, data = await async_probe_plug(self.hass, PlugType.GESTION_ENERGIE, form)
+            except Exception as err:  # every error becomes the form's
+                errors["base"] = plug_error(err)
+            else:
+                if data[CONF_DEVICE_ID] != subentry.unique_id:
+                    return self.async_abort(reason="different_plug")
+                # The entry's update listener reloads it with the plug's new address.
+                self.hass.config_entries.async_update_subentry(
+                    entry, subentry, title=title, data=data
+                )
+                return self.async_abort(
+                    reason="plug_moved", description_placeholders={"plug": markdown_text(title)}
+                )
+        return self.async_show_form(
+            step_id="zeroconf_moved",
+            data_schema=probatio.Schema({}),
+            description_placeholders={
+                "name": markdown_text(subentry.title),
+                "old_host": f"{subentry.data[CONF_HOST]}:{subentry.data[CONF_PORT]}",
+                "host": f"{self._plug[CONF_HOST]}:{self._plug[CONF_PORT]}",
+            },
+            errors=errors,
+        )
 
     async def async_step_zeroconf_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -289,7 +361,10 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
                 return self.async_abort(
                     reason="plug_added",
-                    description_placeholders={"plug": title, "meter": meter.title},
+                    description_placeholders={
+                        "plug": markdown_text(title),
+                        "meter": markdown_text(meter.title),
+                    },
                 )
         fields: dict[Any, Any] = {probatio.Optional(CONF_NAME): str}
         if self._token_required:
@@ -312,9 +387,9 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 probatio.Schema(fields), user_input or self._plug
             ),
             description_placeholders={
-                "name": self._plug[CONF_NAME],
+                "name": markdown_text(self._plug[CONF_NAME]),
                 "host": f"{self._plug[CONF_HOST]}:{self._plug[CONF_PORT]}",
-                "model": self._model or "?",
+                "model": markdown_text(self._model or "?"),
             },
             errors=errors,
         )
@@ -366,6 +441,12 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {CONF_SOURCE: source, **_whole_numbers(user_input)}
             defaults = data
+            if source == SOURCE_NETWORK:
+                try:
+                    data[CONF_HOST] = checked_host(data[CONF_HOST])
+                except ValueError:
+                    errors[CONF_HOST] = "invalid_host"
+        if user_input is not None and not errors:
             try:
                 result = await self._async_probe(data)
             except SourceUnavailableError as err:
@@ -374,8 +455,10 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = "no_signal"
             except CorruptSignalError:
                 errors["base"] = "checksum_errors"
-            except ValueError:  # settings a radio chip cannot take
-                errors["base"] = "invalid_radio_settings"
+            except ValueError:  # settings a radio chip cannot take, a port no path can name
+                errors["base"] = (
+                    "invalid_radio_settings" if source == SOURCE_RADIO else "port_not_found"
+                )
             except Exception:
                 LOGGER.exception("Unexpected error while testing the meter's source")
                 errors["base"] = "unknown"

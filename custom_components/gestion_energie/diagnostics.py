@@ -6,17 +6,19 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_DEVICE_ID
 from .coordinator import GestionEnergieConfigEntry
 from .plugs import PlugState
 
-# The meter address (ADCO/ADSC), the delivery point (PRM), every serial number, and
-# the plugs' credentials.
+# The meter address (ADCO/ADSC), the delivery point (PRM), every serial number, the
+# plugs' credentials, and where the plugs and the bridge are (hosts; device ids are often
+# MAC addresses).
 TO_REDACT = {
     "ADCO", "ADSC", "PRM", "address", "unique_id", "title", "serial_number",
-    CONF_TOKEN, CONF_USERNAME, CONF_PASSWORD,
+    CONF_TOKEN, CONF_USERNAME, CONF_PASSWORD, CONF_HOST, CONF_DEVICE_ID,
 }  # fmt: skip
 
 

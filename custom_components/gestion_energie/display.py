@@ -1,9 +1,10 @@
 """A compact view of the meter for small displays by the door (ESP8266 and the like).
 
 `GET /api/gestion_energie/display` with a long-lived access token answers one small
-JSON object per meter: what the original project's display polled (current,
-subscribed current, tariff period) and what a household needs at a glance (power,
-headroom). See docs/remote-display.md.
+JSON object per meter: what the original project's display polled (current, subscribed
+current, tariff period) and what a household needs at a glance (power, headroom). Meters
+are keyed by config entry id, not by title: a title holds the meter's address by
+default, and any user may read this endpoint. See docs/remote-display.md.
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ class MeterDisplayView(HomeAssistantView):
     requires_auth = True
 
     async def get(self, request: web.Request) -> web.Response:
-        """One object per loaded meter, keyed by its config entry title."""
+        """One object per loaded meter, keyed by its config entry id."""
         hass = request.app[KEY_HASS]
         entries: list[GestionEnergieConfigEntry] = hass.config_entries.async_entries(DOMAIN)
         meters = {
-            entry.title: {
+            entry.entry_id: {
                 "available": entry.runtime_data.coordinator.last_update_success,
                 **meter_summary(entry.runtime_data.coordinator.data),
             }

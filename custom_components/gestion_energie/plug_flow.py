@@ -55,6 +55,7 @@ from .plugs import (
     PlugError,
     PlugInfo,
     PlugType,
+    checked_host,
 )
 from .plugs.tasmota import DEFAULT_USERNAME
 
@@ -175,6 +176,11 @@ class PlugSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             suggested = user_input
+            try:
+                user_input = {**user_input, CONF_HOST: checked_host(user_input[CONF_HOST])}
+            except ValueError:
+                errors[CONF_HOST] = "invalid_host"
+        if user_input is not None and not errors:
             try:
                 title, data = await async_probe_plug(self.hass, plug_type, user_input)
             except Exception as err:  # every error becomes the form's

@@ -30,3 +30,4 @@ TICK_INTERVAL: Final = timedelta(seconds=5)
 STORAGE_VERSION: Final = 1
 SAVE_DELAY_S: Final = 10
 DEFAULT_BOOST: Final = timedelta(hours=1)
+MAX_BOOST: Final = timedelta(days=7)  # longer is forgetting the load, not boosting it

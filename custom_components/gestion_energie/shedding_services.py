@@ -6,6 +6,7 @@ config entry. Errors are translated (`exceptions` in the translations).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -24,6 +25,7 @@ import probatio
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .shedding import (
+    THRESHOLD_RATIO,
     Event,
     LoadChange,
     LoadState,
@@ -35,7 +37,7 @@ from .shedding import (
     Tick,
     Unit,
 )
-from .shedding_const import DEFAULT_BOOST, MAX_PRIORITY, MIN_PRIORITY
+from .shedding_const import DEFAULT_BOOST, MAX_BOOST, MAX_PRIORITY, MIN_PRIORITY
 from .shedding_manager import SheddingManager, managers
 
 SERVICE_SHED = "shed"
@@ -61,11 +63,21 @@ ATTR_SWITCH = "switch"
 ATTR_ON = "on"
 MAX_EVENTS = 1000
 
+
+def _boost_duration(value: Any) -> timedelta:
+    """A positive time period; one too large for a timedelta is longer than any boost."""
+    try:
+        duration: timedelta = cv.positive_time_period(value)
+    except OverflowError:
+        return timedelta.max
+    return duration
+
+
 LOAD_SCHEMA = probatio.Schema({probatio.Required(ATTR_LOAD): cv.entity_id})
 BOOST_SCHEMA = probatio.Schema(
     {
         probatio.Required(ATTR_LOAD): cv.entity_id,
-        probatio.Optional(ATTR_DURATION, default=DEFAULT_BOOST): cv.positive_time_period,
+        probatio.Optional(ATTR_DURATION, default=DEFAULT_BOOST): _boost_duration,
     }
 )
 SET_PRIORITY_SCHEMA = probatio.Schema(
@@ -155,7 +167,10 @@ def _async_restore(call: ServiceCall) -> None:
 @callback
 def _async_boost(call: ServiceCall) -> None:
     manager, switch = _manager_of_load(call)
-    manager.async_boost(switch, call.data[ATTR_DURATION].total_seconds())
+    duration: timedelta = call.data[ATTR_DURATION]
+    if duration > MAX_BOOST:
+        raise _error("boost_too_long", days=f"{MAX_BOOST.days}")
+    manager.async_boost(switch, duration.total_seconds())
 
 
 @callback
@@ -168,9 +183,17 @@ def _async_set_priority(call: ServiceCall) -> None:
 def _async_set_limits(call: ServiceCall) -> None:
     manager = _manager_of_entry(call)
     shed, restore = call.data[ATTR_SHED_LIMIT], call.data[ATTR_RESTORE_LIMIT]
+    unit = Unit(call.data[ATTR_UNIT])
     if restore >= shed:
         raise _error("invalid_limits", shed=f"{shed:g}", restore=f"{restore:g}")
-    manager.async_set_limits(shed, restore, Unit(call.data[ATTR_UNIT]))
+    # The engine never sheds above the meter's own trip threshold: a restore limit there or
+    # above leaves no gap, and loads would go off and on with every reading.
+    pcoup_va = 100.0 if unit is Unit.PERCENT else manager.coordinator.data.cutoff_power_va
+    if pcoup_va and restore >= (ceiling := THRESHOLD_RATIO * pcoup_va):
+        raise _error(
+            "limits_without_gap", restore=f"{restore:g}", ceiling=f"{ceiling:g}", unit=unit.value
+        )
+    manager.async_set_limits(shed, restore, unit)
 
 
 @callback

@@ -19,6 +19,7 @@ from .base import (
     PlugProtocolError,
     PlugState,
     SocketState,
+    checked_host,
 )
 from .gestion_energie import (
     API_VERSION,
@@ -80,6 +81,7 @@ __all__ = [
     "PlugType",
     "SocketState",
     "TasmotaClient",
+    "checked_host",
     "create_client",
     "parse_announcement",
 ]

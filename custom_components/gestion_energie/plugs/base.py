@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+import ipaddress
 import json
 import math
+import re
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import aiohttp
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT: Final = 5.0  # seconds for a whole request; plugs are polled every few seconds
 MAX_REPLY: Final = 64 * 1024  # bytes; plugs answer a few hundred, more is not a plug
+MAX_HOST_NAME: Final = 253  # characters of a DNS name, without its final dot
+# A DNS label as local networks use them: letters, digits, hyphens inside, and the
+# underscore some devices put in their names.
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.IGNORECASE)
 
 
 class PlugError(Exception):
@@ -66,6 +72,32 @@ class PlugState:
     current_a: float | None = None
     power_w: float | None = None
     energy_wh: float | None = None
+
+
+def checked_host(text: str) -> str:
+    """A plug's host as typed, checked: an IPv4 or IPv6 address, or a DNS name.
+
+    Surrounding spaces and an IPv6 address's brackets are dropped. Raises ValueError for
+    anything else, such as a port, a path, user info or a line break typed in the host.
+    """
+    host = text.strip()
+    literal = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return str(ipaddress.ip_address(literal))
+    except ValueError:
+        pass
+    try:  # an internationalised name is checked in the form DNS carries it
+        name = host.removesuffix(".").encode("idna").decode("ascii")
+    except UnicodeError as err:
+        raise ValueError(f"not a host name: {text!r:.80}") from err
+    labels = name.split(".")
+    if (
+        len(name) > MAX_HOST_NAME
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()  # a mistyped IPv4 address, never a name
+    ):
+        raise ValueError(f"not a host name: {text!r:.80}")
+    return host
 
 
 class PlugClient(ABC):
