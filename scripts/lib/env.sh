@@ -132,10 +132,13 @@ ge_prepare() {
             '$GE_VENV/bin/python' -m pip install -q --upgrade pip
             '$GE_VENV/bin/python' -m pip install -q $(printf -- "-r '%s' " "${GE_REQUIREMENTS[@]}")
             touch '$GE_VENV/.complete'") || { ge_log "building the environment failed"; exit 1; }
-        # Environments of older requirements are no longer used.
-        find "$(dirname "$(ge_host_path "$GE_VENV")")" -maxdepth 1 -name 'venv-*' \
-            ! -name "$(basename "$GE_VENV")" -exec rm -rf {} + 2>/dev/null || true
     fi
+    # Each use marks its environment; one no clone has used for two days (other requirements,
+    # an older branch) is removed. Not at once: another clone may be running in it.
+    local venvs; venvs="$(dirname "$(ge_host_path "$GE_VENV")")"
+    touch "$(ge_host_path "$GE_VENV")/.used"
+    find "$venvs" -maxdepth 2 -path "$venvs/venv-*/.used" -mtime +2 -printf '%h\0' 2>/dev/null \
+        | xargs -0 -r rm -rf
     flock -u 9
 }
 
