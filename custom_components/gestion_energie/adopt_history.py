@@ -242,9 +242,7 @@ async def _async_rows(
                 {"state", "sum"},
             )
             rows += (
-                HourRow(
-                    datetime.fromtimestamp(row["start"], UTC), row.get("state"), row.get("sum")
-                )
+                HourRow(datetime.fromtimestamp(row["start"], UTC), row.get("state"), row.get("sum"))
                 for row in found.get(statistic_id, [])
             )
         return sorted(rows, key=lambda row: row.start)

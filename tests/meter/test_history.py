@@ -21,8 +21,7 @@ def hours(*values: tuple[float | None, float | None], end: datetime = CUTOFF) ->
     """Rows (index, sum) of consecutive hours, the last one ending at `end`."""
     start = end - timedelta(hours=len(values))
     return [
-        HourRow(start + timedelta(hours=n), state, total)
-        for n, (state, total) in enumerate(values)
+        HourRow(start + timedelta(hours=n), state, total) for n, (state, total) in enumerate(values)
     ]
 
 
