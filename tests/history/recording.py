@@ -26,6 +26,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
+from custom_components.gestion_energie.tic import CATALOGUE
 
 from ..test_energy_indexes import frame, index
 
@@ -111,3 +113,53 @@ def _wh(kwh: float | None) -> float | None:
 def index_entity_id(hass: HomeAssistant, label: str = "easf01") -> str:
     """The entity id of one of the simulated meter's indexes."""
     return index(hass, label).entity_id
+
+
+async def run_meter(
+    hass: HomeAssistant,
+    coordinator: MeterCoordinator,
+    freezer: FrozenDateTimeFactory,
+    meter: SimulatedMeter,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Feed the simulated meter's frames from `start` to `end` on the simulated clock.
+
+    Returns what the model took of each energy index: (time, Wh) after each frame.
+    """
+    readings: dict[str, list[tuple[datetime, int]]] = {}
+    now = start
+    while now < end:
+        freezer.move_to(now)
+        timestamp = now.timestamp()
+
+        def clock(timestamp: float = timestamp) -> float:
+            return timestamp
+
+        coordinator.clock = clock
+        coordinator.async_receive(meter.frame(timestamp))
+        await hass.async_block_till_done()
+        for label, value in coordinator.data.values.items():
+            if CATALOGUE[label].total_increasing and isinstance(value, int):
+                readings.setdefault(label, []).append((now, value))
+        now += step
+    return readings
+
+
+def hourly_indexes(
+    readings: list[tuple[datetime, int]], start: datetime, end: datetime
+) -> list[tuple[datetime, float, float]]:
+    """What the hourly statistics of an index must say, from the meter's own readings.
+
+    (hour, index at the hour's last reading, energy since the first reading), in kWh.
+    """
+    first = readings[0][1]
+    rows = []
+    hour = start
+    while hour < end:
+        within = [wh for at, wh in readings if hour <= at < hour + timedelta(hours=1)]
+        if within:
+            rows.append((hour, within[-1] / 1000, (within[-1] - first) / 1000))
+        hour += timedelta(hours=1)
+    return rows
