@@ -45,7 +45,8 @@ from homeassistant.components.recorder.models import (
 )
 from homeassistant.components.recorder.statistics import list_statistic_ids
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
@@ -96,6 +97,15 @@ async def _measure(
     await entry.runtime_data.source.stop()
     await _settle(hass)
     before = sizes()
+    writes = 0
+
+    @callback
+    def count(event: Event[EventStateChangedData]) -> None:
+        nonlocal writes
+        if event.data["entity_id"].split(".")[1].startswith("linky"):
+            writes += 1
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
     meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
     for second in range(int(hours * 3600)):
         now = START.timestamp() + second
@@ -109,7 +119,10 @@ async def _measure(
             await hass.async_block_till_done()
     await _settle(hass)
     after_states = sizes()
-    per_day = {"states": _grown(before, after_states, STATES_TABLES) * 24 / hours}
+    per_day = {
+        "states": _grown(before, after_states, STATES_TABLES) * 24 / hours,
+        "writes": writes * 24 / hours,
+    }
     statistic_ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     ours = [found for found in statistic_ids if found["statistic_id"].startswith("sensor.linky")]
     previous = after_states
@@ -190,7 +203,12 @@ def _simulator_entry() -> ConfigEntry:
     """The simulated meter, with the default options (the default update policy)."""
     meter = SimulatedMeter()
     return ConfigEntry(
-        data={"source": "simulator", "mode": "standard", "contract": "tempo", "subscribed_kva": "6"},
+        data={
+            "source": "simulator",
+            "mode": "standard",
+            "contract": "tempo",
+            "subscribed_kva": "6",
+        },
         discovery_keys=MappingProxyType({}),
         domain=DOMAIN,
         minor_version=1,
@@ -207,10 +225,10 @@ def main(hours: float) -> None:
     """Measure each backend in a fresh process (Home Assistant starts once per process)."""
     print(f"{hours:g} h of standard-mode frames, one per second, default update policy\n")
     print(
-        "| database | states per day | hourly statistics per day | 5-minute statistics per day"
-        " | one year, default purge |"
+        "| database | state writes per day | states per day | hourly statistics per day"
+        " | 5-minute statistics per day | one year, default purge |"
     )
-    print("| --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for backend in ("sqlite", "postgresql"):
         result = subprocess.run(
             [sys.executable, __file__, "--hours", str(hours), "--backend", backend],
@@ -221,7 +239,8 @@ def main(hours: float) -> None:
         day = json.loads(result.stdout.splitlines()[-1])
         year = KEEP_DAYS * (day["states"] + day["five_minutes"]) + 365 * day["hourly"]
         print(
-            f"| {backend} ({day['statistic_ids']:.0f} statistics) | {day['states'] / MB:.1f} MB"
+            f"| {backend} ({day['statistic_ids']:.0f} statistics) | {day['writes']:,.0f}"
+            f" | {day['states'] / MB:.1f} MB"
             f" | {day['hourly'] / MB:.2f} MB | {day['five_minutes'] / MB:.2f} MB"
             f" | {year / MB:.0f} MB |"
         )
