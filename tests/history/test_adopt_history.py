@@ -26,6 +26,7 @@ from .recording import (
 
 FIRST_READING = datetime(2026, 3, 1, 10, tzinfo=UTC)  # the hour of this meter's first reading
 HOUR = timedelta(hours=1)
+FIVE = timedelta(minutes=5)
 OLD_SENSOR = "sensor.linkytic_index_hchc"
 # The old integration's hours before ours (Wh): index at each hour's end, and its sum;
 # its hour of 10:00 overlaps ours and is not taken.
@@ -125,9 +126,6 @@ async def test_a_history_is_adopted_once_and_the_series_goes_on(
     assert five_minutes[-1][1:] == (5000.6, 2.4)
 
 
-FIVE = timedelta(minutes=5)
-
-
 @pytest.mark.parametrize(
     ("hours", "key"),
     [
@@ -181,3 +179,25 @@ async def test_an_index_without_statistics_yet_is_refused(
     with pytest.raises(ServiceValidationError) as raised:
         await adopt(hass, loaded_simulator, {index_entity_id(hass): OLD_SENSOR})
     assert raised.value.translation_key == "no_reading_yet"
+
+
+async def test_a_history_adopted_in_the_first_hour_is_continued_by_its_hourly_row(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+) -> None:
+    """Only 5-minute statistics exist yet: the hour compiled later carries the raised sums."""
+    await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=1), 5_000_200)
+    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + 2 * FIVE)
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
+    ours = index_entity_id(hass)
+    assert await statistics(hass, ours, FIRST_READING) == []
+    response = await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
+    assert response["indexes"][0]["until"] == FIRST_READING.isoformat()
+    await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=40), 5_000_500)
+    await compile_statistics(hass, freezer, FIRST_READING + 2 * FIVE, FIRST_READING + HOUR)
+    assert (await statistics(hass, ours, FIRST_READING - HOUR)) == [
+        (FIRST_READING - HOUR, 5000.0, 2.0),
+        (FIRST_READING, 5000.5, 2.3),
+    ]
