@@ -40,6 +40,9 @@ COMMANDS: dict[str, list[str] | None] = {
     "scripts/run python benchmarks/update_policy.py --hours 1": [
         *("scripts/run", "python", "benchmarks/update_policy.py", "--hours", "0.02"),
     ],
+    "scripts/run python benchmarks/database_growth.py --hours 1": [
+        *("scripts/run", "python", "benchmarks/database_growth.py", "--hours", "0.01"),
+    ],
     "scripts/run python benchmarks/shedding_latency.py --trials 200": [
         *("scripts/run", "python", "benchmarks/shedding_latency.py", "--trials", "3"),
     ],

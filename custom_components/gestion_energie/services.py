@@ -11,6 +11,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_get_config_entry
 import probatio
 
+from .adopt_history import async_setup_history_services
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .shedding_services import async_setup_shedding_services
@@ -57,3 +58,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=SIMULATE_OVERLOAD_SCHEMA,
     )
     async_setup_shedding_services(hass)
+    async_setup_history_services(hass)

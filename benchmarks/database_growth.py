@@ -1,0 +1,257 @@
+"""Database growth per day of the meter at its default policy, on SQLite and on PostgreSQL.
+
+Starts Home Assistant (bootstrap, recorder) in a temporary configuration, once per database:
+SQLite (the recorder's default file) and PostgreSQL (a throw-away cluster of Debian's packages,
+tools/postgresql.py, installed when missing). Adds the simulated meter (standard mode, Tempo,
+6 kVA) with its default options, stops its real-time source and feeds it one frame per second
+of a simulated clock (winter evening peak), then measures the recorder's tables apart:
+
+- states (states, state_attributes, states_meta): their growth over the simulated hours,
+  scaled to a day;
+- statistics: the meter's statistic ids (each sensor with a state class) get one day of
+  rows through the recorder's import (hourly into `statistics`, 5-minute into
+  `statistics_short_term`), as the recorder's own compiler writes them each hour and each
+  five minutes of a real day. The clock is simulated, so the compiler itself never runs here.
+
+One year is projected with the recorder's default purge: states and 5-minute statistics
+kept 10 days (`purge_keep_days`), hourly statistics kept for ever. SQLite reuses the pages a
+purge frees (and the recorder repacks the file monthly); the projection is of what is kept.
+
+Run: scripts/run python benchmarks/database_growth.py [--hours 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant import bootstrap, runner
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.db_schema import Statistics, StatisticsShortTerm
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import list_statistic_ids
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+
+from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
+from custom_components.gestion_energie.tic import TicMode
+from tools.postgresql import PostgreSQL, postgresql_server
+
+INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
+START = datetime(2026, 1, 15, 16, tzinfo=UTC)  # 17:00 in Paris, a winter evening peak
+KEEP_DAYS = 10  # the recorder's default purge_keep_days
+STATES_TABLES = ("states", "state_attributes", "states_meta")
+STATISTICS_TABLES = {"hourly": ("statistics",), "five_minutes": ("statistics_short_term",)}
+META_TABLES = ("statistics_meta",)
+MB = 1e6
+
+type TableSizes = Callable[[], dict[str, int]]
+
+
+async def measure(backend: str, hours: float) -> dict[str, float]:
+    """Bytes per day of states, hourly and 5-minute statistics, on one backend."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        config_dir = Path(tmp)
+        if backend == "postgresql":
+            with postgresql_server() as server:
+                return await _measure(config_dir, hours, server.create_database("recorder"), server)
+        return await _measure(config_dir, hours, None, None)
+
+
+async def _measure(
+    config_dir: Path, hours: float, db_url: str | None, server: PostgreSQL | None
+) -> dict[str, float]:
+    (config_dir / "custom_components").mkdir()
+    (config_dir / "custom_components" / DOMAIN).symlink_to(INTEGRATION)
+    recorder = "recorder:\n  commit_interval: 1\n"
+    if db_url is not None:
+        recorder += f"  db_url: {db_url}\n"
+    (config_dir / "configuration.yaml").write_text(recorder)
+    hass = await bootstrap.async_setup_hass(
+        runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
+    )
+    if hass is None:
+        raise SystemExit("Home Assistant did not start")
+    await hass.async_start()
+    sizes = _postgresql_sizes(server) if server else _sqlite_sizes(config_dir)
+    entry = _simulator_entry()
+    await hass.config_entries.async_add(entry)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    await entry.runtime_data.source.stop()
+    await _settle(hass)
+    before = sizes()
+    writes = 0
+
+    @callback
+    def count(event: Event[EventStateChangedData]) -> None:
+        nonlocal writes
+        if event.data["entity_id"].split(".")[1].startswith("linky"):
+            writes += 1
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
+    for second in range(int(hours * 3600)):
+        now = START.timestamp() + second
+
+        def clock(now: float = now) -> float:
+            return now
+
+        coordinator.clock = clock
+        coordinator.async_receive(meter.frame(now))
+        if second % 60 == 0:
+            await hass.async_block_till_done()
+    await _settle(hass)
+    after_states = sizes()
+    per_day = {
+        "states": _grown(before, after_states, STATES_TABLES) * 24 / hours,
+        "writes": writes * 24 / hours,
+    }
+    statistic_ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
+    ours = [found for found in statistic_ids if found["statistic_id"].startswith("sensor.linky")]
+    previous = after_states
+    for kind, table in (("hourly", Statistics), ("five_minutes", StatisticsShortTerm)):
+        _import_a_day(hass, ours, table)
+        await _settle(hass)
+        now_sizes = sizes()
+        per_day[kind] = _grown(previous, now_sizes, STATISTICS_TABLES[kind])
+        previous = now_sizes
+    per_day["statistic_ids"] = len(ours)
+    await hass.async_stop()
+    return per_day
+
+
+def _import_a_day(hass: HomeAssistant, found: list[dict[str, Any]], table: Any) -> None:
+    """A day of rows of each statistic, as the recorder compiles them (sums or means)."""
+    step = timedelta(hours=1) if table is Statistics else timedelta(minutes=5)
+    starts = [START + n * step for n in range(int(timedelta(days=1) / step))]
+    for statistic in found:
+        has_sum = bool(statistic["has_sum"])
+        metadata = StatisticMetaData(
+            mean_type=StatisticMeanType.NONE if has_sum else StatisticMeanType.ARITHMETIC,
+            has_sum=has_sum,
+            name=None,
+            source="recorder",
+            statistic_id=statistic["statistic_id"],
+            unit_class=statistic["unit_class"],
+            unit_of_measurement=statistic["statistics_unit_of_measurement"],
+        )
+        rows = [
+            StatisticData(start=start, state=1000.0 + n, sum=float(n))
+            if has_sum
+            else StatisticData(start=start, mean=230.0 + n % 7, min=225.0, max=240.0)
+            for n, start in enumerate(starts)
+        ]
+        get_instance(hass).async_import_statistics(metadata, rows, table)
+
+
+async def _settle(hass: HomeAssistant) -> None:
+    await hass.async_block_till_done()
+    await get_instance(hass).async_block_till_done()
+
+
+def _grown(before: dict[str, int], after: dict[str, int], tables: tuple[str, ...]) -> float:
+    return float(sum(after.get(table, 0) - before.get(table, 0) for table in tables))
+
+
+def _sqlite_sizes(config_dir: Path) -> TableSizes:
+    """Bytes of each table and its indexes in the SQLite file (SQLite's dbstat)."""
+
+    def sizes() -> dict[str, int]:
+        with sqlite3.connect(config_dir / "home-assistant_v2.db") as db:
+            rows = db.execute(
+                "SELECT coalesce(tbl_name, d.name), sum(pgsize) FROM dbstat AS d"
+                " LEFT JOIN sqlite_schema AS s ON s.name = d.name GROUP BY 1"
+            ).fetchall()
+        return {str(table): int(size) for table, size in rows}
+
+    return sizes
+
+
+def _postgresql_sizes(server: PostgreSQL) -> TableSizes:
+    """Bytes of each table with its indexes and TOAST (pg_total_relation_size)."""
+
+    def sizes() -> dict[str, int]:
+        server.sql("CHECKPOINT")
+        text = server.sql(
+            "SELECT relname || ' ' || pg_total_relation_size(oid) FROM pg_class"
+            " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace",
+            "recorder",
+        )
+        return {name: int(size) for name, size in (line.split() for line in text.splitlines())}
+
+    return sizes
+
+
+def _simulator_entry() -> ConfigEntry:
+    """The simulated meter, with the default options (the default update policy)."""
+    meter = SimulatedMeter()
+    return ConfigEntry(
+        data={
+            "source": "simulator",
+            "mode": "standard",
+            "contract": "tempo",
+            "subscribed_kva": "6",
+        },
+        discovery_keys=MappingProxyType({}),
+        domain=DOMAIN,
+        minor_version=1,
+        options={},
+        source=SOURCE_USER,
+        subentries_data=None,
+        title=f"Linky {meter.address}",
+        unique_id=meter.address,
+        version=1,
+    )
+
+
+def main(hours: float) -> None:
+    """Measure each backend in a fresh process (Home Assistant starts once per process)."""
+    print(f"{hours:g} h of standard-mode frames, one per second, default update policy\n")
+    print(
+        "| database | state writes per day | states per day | hourly statistics per day"
+        " | 5-minute statistics per day | one year, default purge |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for backend in ("sqlite", "postgresql"):
+        result = subprocess.run(
+            [sys.executable, __file__, "--hours", str(hours), "--backend", backend],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        day = json.loads(result.stdout.splitlines()[-1])
+        year = KEEP_DAYS * (day["states"] + day["five_minutes"]) + 365 * day["hourly"]
+        print(
+            f"| {backend} ({day['statistic_ids']:.0f} statistics) | {day['writes']:,.0f}"
+            f" | {day['states'] / MB:.1f} MB"
+            f" | {day['hourly'] / MB:.2f} MB | {day['five_minutes'] / MB:.2f} MB"
+            f" | {year / MB:.0f} MB |"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="one (internal)")
+    arguments = parser.parse_args()
+    if arguments.backend is None:
+        main(arguments.hours)
+    else:
+        print(json.dumps(asyncio.run(measure(arguments.backend, arguments.hours))))

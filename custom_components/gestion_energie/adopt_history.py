@@ -1,0 +1,277 @@
+"""The `adopt_history` action: another integration's statistics of an index become ours.
+
+Reads and writes through the recorder's statistics API only (statistics_during_period,
+async_import_statistics, async_adjust_statistics); the arithmetic is meter/history.py's.
+What each index was given is kept in a store, so that running the action again (even with
+another source) replaces what the first run wrote instead of adding to it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict, cast
+
+from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.models import StatisticData, StatisticMetaData
+from homeassistant.components.recorder.statistics import (
+    StatisticsRow,
+    async_import_statistics,
+    get_metadata,
+    statistics_during_period,
+)
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, UnitOfEnergy
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.service import async_get_config_entry
+from homeassistant.helpers.storage import Store
+from homeassistant.util.json import JsonValueType
+from homeassistant.util.unit_conversion import EnergyConverter
+import probatio
+
+from .const import DOMAIN
+from .coordinator import GestionEnergieConfigEntry
+from .meter.history import Adoption, HistoryMisfitError, HourRow, adopt, first_reading_wh
+from .sensor import label_key
+from .tic import CATALOGUE, Quantity
+
+SERVICE_ADOPT_HISTORY = "adopt_history"
+ATTR_SOURCES = "sources"
+ATTR_DRY_RUN = "dry_run"
+
+ADOPT_HISTORY_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        # This meter's index sensor -> the old integration's sensor of the same index.
+        probatio.Required(ATTR_SOURCES): probatio.All(
+            {cv.entity_id: cv.entity_id}, probatio.Length(min=1)
+        ),
+        probatio.Optional(ATTR_DRY_RUN, default=False): cv.boolean,
+    }
+)
+
+# The labels of energy indexes, by the key their sensors' unique ids end with.
+_INDEX_KEYS = frozenset(
+    label_key(spec.label)
+    for spec in CATALOGUE.values()
+    if spec.total_increasing and spec.quantity is Quantity.ENERGY
+)
+_STORE_VERSION = 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WH = UnitOfEnergy.WATT_HOUR
+
+
+class _Adopted(TypedDict):
+    """What an index was given: from which hour on our sums were raised, and by how much."""
+
+    cutoff: float  # timestamp of our first reading's hour
+    adjustment_wh: float
+    source: str
+
+
+def _error(key: str, **placeholders: Any) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={name: str(value) for name, value in placeholders.items()},
+    )
+
+
+def _store(hass: HomeAssistant) -> Store[dict[str, _Adopted]]:
+    return Store(hass, _STORE_VERSION, f"{DOMAIN}.adopted_history")
+
+
+async def _async_adopt_history(call: ServiceCall) -> ServiceResponse:
+    """Copy each source's hours before this meter's first reading, and align the sums."""
+    hass = call.hass
+    entry: GestionEnergieConfigEntry = async_get_config_entry(
+        hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
+    )
+    dry_run: bool = call.data[ATTR_DRY_RUN]
+    sources: dict[str, str] = call.data[ATTR_SOURCES]
+    store = _store(hass)
+    adopted = await store.async_load() or {}
+    # Every index is checked before anything is written: all or nothing.
+    plans = []
+    for entity_id, source_id in sources.items():
+        unique_id = _index_unique_id(hass, entry, entity_id)
+        plans.append(
+            await _async_plan(hass, entity_id, source_id, adopted.get(unique_id), unique_id)
+        )
+    report = []
+    for plan in plans:
+        if not dry_run:
+            _write(hass, plan)
+            adopted[plan.unique_id] = _Adopted(
+                cutoff=plan.cutoff.timestamp(),
+                adjustment_wh=plan.adoption.total_adjustment_wh,
+                source=plan.source_id,
+            )
+        report.append(plan.report())
+    if not dry_run:
+        await store.async_save(adopted)
+    return {"dry_run": dry_run, "indexes": cast(list[JsonValueType], report)}
+
+
+def _index_unique_id(hass: HomeAssistant, entry: GestionEnergieConfigEntry, entity_id: str) -> str:
+    """The unique id of one of this meter's energy indexes, or a translated refusal."""
+    registered = er.async_get(hass).async_get(entity_id)
+    prefix = f"{entry.unique_id}_"
+    if (
+        registered is None
+        or registered.config_entry_id != entry.entry_id
+        or not registered.unique_id.startswith(prefix)
+        or registered.unique_id.removeprefix(prefix) not in _INDEX_KEYS
+    ):
+        raise _error("not_an_index", entity=entity_id, meter=entry.title)
+    return registered.unique_id
+
+
+class _Plan:
+    """What adopting one source into one index writes."""
+
+    def __init__(
+        self,
+        unique_id: str,
+        entity_id: str,
+        source_id: str,
+        cutoff: datetime,
+        adoption: Adoption,
+        metadata: StatisticMetaData,
+    ) -> None:
+        self.unique_id = unique_id
+        self.entity_id = entity_id
+        self.source_id = source_id
+        self.cutoff = cutoff
+        self.adoption = adoption
+        self.metadata = metadata  # our statistic's, whose unit the rows are written in
+
+    @property
+    def unit(self) -> str:
+        return cast(str, self.metadata["unit_of_measurement"])
+
+    def to_unit(self, wh: float) -> float:
+        return EnergyConverter.convert(wh, _WH, self.unit)
+
+    def report(self) -> dict[str, Any]:
+        rows = self.adoption.rows
+        return {
+            "entity_id": self.entity_id,
+            "source": self.source_id,
+            "hours": len(rows),
+            "first_hour": rows[0].start.isoformat(),
+            "last_hour": rows[-1].start.isoformat(),
+            "until": self.cutoff.isoformat(),
+            "unit": self.unit,
+            "sum_adjustment": round(self.to_unit(self.adoption.adjustment_wh), 3),
+            "unrecorded_energy": round(self.to_unit(self.adoption.unrecorded_wh), 3),
+        }
+
+
+async def _async_plan(
+    hass: HomeAssistant,
+    entity_id: str,
+    source_id: str,
+    adopted: _Adopted | None,
+    unique_id: str,
+) -> _Plan:
+    recorder = get_instance(hass)
+    metadata = await recorder.async_add_executor_job(
+        lambda: get_metadata(hass, statistic_ids={entity_id, source_id})
+    )
+    source_meta = metadata.get(source_id, (0, None))[1]
+    if (
+        source_meta is None
+        or not source_meta["has_sum"]
+        or source_meta["unit_of_measurement"] not in EnergyConverter.VALID_UNITS
+    ):
+        raise _error("not_an_energy_history", source=source_id)
+    if entity_id not in metadata:
+        raise _error("no_reading_yet", entity=entity_id)
+    our_meta = metadata[entity_id][1]
+    applied_wh = 0.0
+    if adopted is not None:  # our first reading's hour is hidden by what was adopted
+        cutoff = datetime.fromtimestamp(adopted["cutoff"], UTC)
+        applied_wh = adopted["adjustment_wh"]
+        ours = await _async_rows(hass, entity_id, cutoff, cutoff + timedelta(hours=1))
+    else:
+        ours = await _async_rows(hass, entity_id, _EPOCH, None)
+        cutoff = min((row.start for row in ours), default=_EPOCH)
+        cutoff = cutoff.replace(minute=0, second=0, microsecond=0)
+    first = next((row for row in ours if row.state_wh is not None and row.sum_wh is not None), None)
+    if first is None or first.state_wh is None or first.sum_wh is None:
+        raise _error("no_reading_yet", entity=entity_id)
+    first_index = first_reading_wh(first.state_wh, first.sum_wh, applied_wh)
+    source_rows = await _async_rows(hass, source_id, _EPOCH, cutoff, periods=("hour",))
+    try:
+        adoption = adopt(source_rows, cutoff, first_index, applied_wh)
+    except HistoryMisfitError as misfit:
+        at = "" if misfit.at is None else misfit.at.isoformat()
+        raise _error(misfit.misfit.value, source=source_id, entity=entity_id, at=at) from None
+    return _Plan(unique_id, entity_id, source_id, cutoff, adoption, our_meta)
+
+
+async def _async_rows(
+    hass: HomeAssistant,
+    statistic_id: str,
+    start: datetime,
+    end: datetime | None,
+    periods: tuple[str, ...] = ("hour", "5minute"),
+) -> list[HourRow]:
+    """A statistic's rows of these periods in watt-hours, oldest first.
+
+    Our first reading may be only in the 5-minute statistics yet (its first hour is not over).
+    """
+
+    def read() -> list[HourRow]:
+        rows: list[HourRow] = []
+        for period in periods:
+            found: dict[str, list[StatisticsRow]] = statistics_during_period(
+                hass,
+                start,
+                end,
+                {statistic_id},
+                cast(Any, period),
+                {"energy": _WH},
+                {"state", "sum"},
+            )
+            rows += (
+                HourRow(datetime.fromtimestamp(row["start"], UTC), row.get("state"), row.get("sum"))
+                for row in found.get(statistic_id, [])
+            )
+        return sorted(rows, key=lambda row: row.start)
+
+    return await get_instance(hass).async_add_executor_job(read)
+
+
+def _write(hass: HomeAssistant, plan: _Plan) -> None:
+    """The source's hours, in our unit; then our own sums raised to continue them."""
+    rows = []
+    for row in plan.adoption.rows:
+        written = StatisticData(start=row.start, sum=plan.to_unit(cast(float, row.sum_wh)))
+        if row.state_wh is not None:
+            written["state"] = plan.to_unit(row.state_wh)
+        rows.append(written)
+    async_import_statistics(hass, plan.metadata, rows)
+    if plan.adoption.adjustment_wh:
+        get_instance(hass).async_adjust_statistics(
+            plan.entity_id, plan.cutoff, plan.adoption.adjustment_wh, _WH
+        )
+
+
+@callback
+def async_setup_history_services(hass: HomeAssistant) -> None:
+    """Register the `adopt_history` action."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ADOPT_HISTORY,
+        _async_adopt_history,
+        schema=ADOPT_HISTORY_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -1,0 +1,203 @@
+"""The `adopt_history` action in a real Home Assistant with its recorder (SQLite)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, UnitOfEnergy
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.coordinator import MeterCoordinator
+
+from .recording import (
+    compile_statistics,
+    import_source_history,
+    index_entity_id,
+    read_index,
+    statistics,
+)
+
+FIRST_READING = datetime(2026, 3, 1, 10, tzinfo=UTC)  # the hour of this meter's first reading
+HOUR = timedelta(hours=1)
+FIVE = timedelta(minutes=5)
+OLD_SENSOR = "sensor.linkytic_index_hchc"
+# The old integration's hours before ours (Wh): index at each hour's end, and its sum;
+# its hour of 10:00 overlaps ours and is not taken.
+OLD_HOURS = [
+    (FIRST_READING - 3 * HOUR, 4_999_000.0, 1_000.0),
+    (FIRST_READING - 2 * HOUR, 4_999_500.0, 1_500.0),
+    (FIRST_READING - HOUR, 5_000_000.0, 2_000.0),
+    (FIRST_READING, 5_000_300.0, 2_300.0),
+]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """The recorder starts before Home Assistant's other parts, as the fixtures require."""
+
+
+@pytest.fixture
+async def recorded(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, coordinator: MeterCoordinator
+) -> str:
+    """An hour of this meter's index 1 compiled into statistics; the old sensor's history.
+
+    This meter first reads 5 000 200 Wh at 10:00:30, then 5 000 300, then 5 000 500.
+    """
+    for minute, wh in ((0.5, 5_000_200), (20, 5_000_300), (50, 5_000_500)):
+        await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=minute), wh)
+    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + HOUR)
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
+    return index_entity_id(hass)
+
+
+async def adopt(
+    hass: HomeAssistant, entry: MockConfigEntry, sources: dict[str, str], *, dry_run: bool = False
+) -> dict[str, Any]:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "adopt_history",
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, "sources": sources, "dry_run": dry_run},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
+async def test_a_history_is_adopted_once_and_the_series_goes_on(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+    recorded: str,
+) -> None:
+    ours = recorded
+    start = FIRST_READING - 4 * HOUR
+    assert await statistics(hass, ours, start) == [(FIRST_READING, 5000.5, 0.3)]
+
+    dry = await adopt(hass, loaded_simulator, {ours: OLD_SENSOR}, dry_run=True)
+    report = {
+        "entity_id": ours,
+        "source": OLD_SENSOR,
+        "hours": 3,
+        "first_hour": (FIRST_READING - 3 * HOUR).isoformat(),
+        "last_hour": (FIRST_READING - HOUR).isoformat(),
+        "until": FIRST_READING.isoformat(),
+        "unit": UnitOfEnergy.KILO_WATT_HOUR,
+        "sum_adjustment": 2.0,  # the old sum at 10:00, in kWh
+        "unrecorded_energy": 0.2,  # 5 000 000 Wh at 10:00 (old) to 5 000 200 (our first)
+    }
+    assert dry == {"dry_run": True, "indexes": [report]}
+    assert await statistics(hass, ours, start) == [(FIRST_READING, 5000.5, 0.3)]
+
+    assert await adopt(hass, loaded_simulator, {ours: OLD_SENSOR}) == {
+        "dry_run": False,
+        "indexes": [report],
+    }
+    adopted = [
+        (FIRST_READING - 3 * HOUR, 4999.0, 1.0),
+        (FIRST_READING - 2 * HOUR, 4999.5, 1.5),
+        (FIRST_READING - HOUR, 5000.0, 2.0),
+        (FIRST_READING, 5000.5, 2.3),  # our hour: 0.3 kWh counted, as before
+    ]
+    assert await statistics(hass, ours, start) == adopted
+
+    # Twice adds nothing.
+    again = await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
+    assert again["indexes"][0]["sum_adjustment"] == 0
+    assert await statistics(hass, ours, start) == adopted
+
+    # The recorder's next 5-minute statistics continue the raised sums without a jump.
+    await read_index(
+        hass, coordinator, freezer, FIRST_READING + HOUR + timedelta(minutes=1), 5_000_600
+    )
+    await compile_statistics(hass, freezer, FIRST_READING + HOUR, FIRST_READING + HOUR + 2 * FIVE)
+    five_minutes = await statistics(hass, ours, FIRST_READING + HOUR, "5minute")
+    assert five_minutes[-1][1:] == (5000.6, 2.4)
+
+
+@pytest.mark.parametrize(
+    ("hours", "key"),
+    [
+        # Another meter: its index stood above ours.
+        ([(FIRST_READING - HOUR, 7_000_000.0, 10.0)], "history_beyond_index"),
+        # Going backwards.
+        (
+            [(FIRST_READING - 2 * HOUR, 4_000_000.0, 0.0), (FIRST_READING - HOUR, 3.0, 1.0)],
+            "history_backwards",
+        ),
+        # Nothing before our first reading.
+        ([(FIRST_READING + HOUR, 5_000_600.0, 1.0)], "history_empty"),
+    ],
+)
+async def test_a_history_that_does_not_fit_is_refused_and_nothing_written(
+    hass: HomeAssistant,
+    loaded_simulator: MockConfigEntry,
+    recorded: str,
+    hours: list[tuple[datetime, float, float]],
+    key: str,
+) -> None:
+    await import_source_history(hass, "sensor.other_meter", UnitOfEnergy.WATT_HOUR, hours)
+    with pytest.raises(ServiceValidationError) as raised:
+        await adopt(hass, loaded_simulator, {recorded: "sensor.other_meter"})
+    assert raised.value.translation_key == key
+    assert await statistics(hass, recorded, FIRST_READING - 4 * HOUR) == [
+        (FIRST_READING, 5000.5, 0.3)
+    ]
+
+
+async def test_only_this_meters_indexes_and_energy_histories_are_taken(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, recorded: str
+) -> None:
+    power = index_entity_id(hass, "apparent_power")  # this meter's, but not an index
+    with pytest.raises(ServiceValidationError) as raised:
+        await adopt(hass, loaded_simulator, {power: OLD_SENSOR})
+    assert raised.value.translation_key == "not_an_index"
+    with pytest.raises(ServiceValidationError) as raised:
+        await adopt(hass, loaded_simulator, {recorded: "sensor.nothing_recorded"})
+    assert raised.value.translation_key == "not_an_energy_history"
+
+
+async def test_an_index_without_statistics_yet_is_refused(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+) -> None:
+    await read_index(hass, coordinator, freezer, FIRST_READING, 5_000_000)
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
+    with pytest.raises(ServiceValidationError) as raised:
+        await adopt(hass, loaded_simulator, {index_entity_id(hass): OLD_SENSOR})
+    assert raised.value.translation_key == "no_reading_yet"
+
+
+async def test_a_history_adopted_in_the_first_hour_is_continued_by_its_hourly_row(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+) -> None:
+    """Only 5-minute statistics exist yet: the hour compiled later carries the raised sums."""
+    await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=1), 5_000_200)
+    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + 2 * FIVE)
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
+    ours = index_entity_id(hass)
+    assert await statistics(hass, ours, FIRST_READING) == []
+    response = await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
+    assert response["indexes"][0]["until"] == FIRST_READING.isoformat()
+    await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=40), 5_000_500)
+    await compile_statistics(hass, freezer, FIRST_READING + 2 * FIVE, FIRST_READING + HOUR)
+    assert (await statistics(hass, ours, FIRST_READING - HOUR)) == [
+        (FIRST_READING - HOUR, 5000.0, 2.0),
+        (FIRST_READING, 5000.5, 2.3),
+    ]
