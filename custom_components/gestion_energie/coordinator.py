@@ -31,6 +31,7 @@ from .const import (
 from .meter.model import MeterData, MeterModel
 from .meter.probe import cannot_open
 from .sources.base import MeterSource, SourceStatus
+from .subentries import SubentryEntities
 from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
@@ -58,6 +59,7 @@ class RuntimeData:
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
     shedding: SheddingManager | None = None  # the load shedding of the meter's loads
+    subentry_entities: SubentryEntities = field(default_factory=SubentryEntities)
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]

@@ -34,8 +34,8 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
 from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
-from .plug_sensor import async_add_plug_sensors
-from .shedding_entities import async_add_shedding_sensors
+from .plug_sensor import plug_sensors
+from .shedding_entities import async_add_shedding_sensors, load_status_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
 from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
 
@@ -389,8 +389,9 @@ async def async_setup_entry(
 
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
-    async_add_plug_sensors(entry, async_add_entities)
     async_add_shedding_sensors(entry, async_add_entities)
+    for factory in (plug_sensors, load_status_sensors):
+        entry.runtime_data.subentry_entities.async_add_platform(entry, factory, async_add_entities)
 
 
 @callback

@@ -149,22 +149,9 @@ class SheddingManager:
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
-        self.loads: dict[str, ManagedLoad] = {}  # by switch entity id
-        for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
-            load = load_from_subentry(subentry.subentry_id, subentry.title, dict(subentry.data))
-            self.loads[load.switch] = load
-        self.by_subentry = {load.subentry_id: load for load in self.loads.values()}
-        self._sensors = {
-            load.config.power_sensor: load.switch
-            for load in self.loads.values()
-            if load.config.power_sensor
-        }
         self._store = _store(hass, entry)
         self._base = settings_from_options(entry.options)  # the options' timing
-        self.settings = self._base
-        self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
-        self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
-        self.engine = SheddingEngine(self.settings, self._configs())
+        self._read_loads()
         self.status: Status = self.engine.status(self.now())
         self._contexts: dict[str, bool] = {}  # the manager's own contexts -> on asked
         self._intent: dict[str, bool] = {}  # by switch: the last switching asked
@@ -174,6 +161,23 @@ class SheddingManager:
         self._unsubs: list[CALLBACK_TYPE] = []
         self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
         self._stopped = False  # saved for good: nothing more is written
+
+    def _read_loads(self) -> None:
+        """The loads of the entry's subentries, with a fresh engine (`async_start` restores)."""
+        self.loads: dict[str, ManagedLoad] = {}  # by switch entity id
+        for subentry in self.entry.get_subentries_of_type(SUBENTRY_LOAD):
+            load = load_from_subentry(subentry.subentry_id, subentry.title, dict(subentry.data))
+            self.loads[load.switch] = load
+        self.by_subentry = {load.subentry_id: load for load in self.loads.values()}
+        self._sensors = {
+            load.config.power_sensor: load.switch
+            for load in self.loads.values()
+            if load.config.power_sensor
+        }
+        self.settings = self._base
+        self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
+        self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
+        self.engine = SheddingEngine(self.settings, self._configs())
 
     # Life cycle
 
@@ -228,6 +232,18 @@ class SheddingManager:
         await self._store.async_save(self._data())
         await async_give_back(self.hass, self.entry, let_go)
 
+    async def async_reload_loads(self) -> None:
+        """A load was added, changed or deleted: stop, read the loads again and start again.
+
+        What a reload of the entry did for them, with the meter and its entities left running:
+        a deleted load is given back, the others carry on from the state just saved.
+        """
+        await self.async_stop()
+        self._read_loads()
+        self._raised.intersection_update(self.loads)
+        self._stopped = False
+        await self.async_start()
+
     async def _async_on_stop(self, _event: Event) -> None:
         await self._store.async_save(self._data())
 
@@ -268,7 +284,7 @@ class SheddingManager:
         """A managed switch or power sensor was renamed: its load follows it.
 
         The engine's state moves to the new entity id at once, then the subentry is updated,
-        which reloads the entry (the state saved at stop is the renamed one).
+        which reloads the loads (the state saved at stop is the renamed one).
         """
         data = event.data
         assert data["action"] == "update"  # noqa: S101 - the event filter lets only these by

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
 
 from .const import (
     CONF_ADDRESS,
@@ -21,6 +25,7 @@ from .const import (
     CONF_SPI_BUS,
     CONF_SPI_DEVICE,
     CONF_SUBSCRIBED_KVA,
+    DOMAIN,
     MODE_BAUDRATES,
     SOURCE_NETWORK,
     SOURCE_RADIO,
@@ -37,6 +42,7 @@ from .tic import TicMode
 
 # The radio chip's driver; the hardware edge, replaced by a fake radio in tests.
 RADIO_CHIP_FACTORY = pyrf24_chip
+SIMULATOR_SAVE_INTERVAL = timedelta(minutes=1)
 
 
 def radio_config(data: dict[str, Any]) -> RadioConfig:
@@ -81,3 +87,25 @@ def create_source(
         return SimulatedMeterSource(meter, on_data, on_status=on_status), meter
     msg = f"unknown source {kind!r}"
     raise ValueError(msg)
+
+
+async def async_keep_simulated_indexes(
+    hass: HomeAssistant, entry: ConfigEntry, meter: SimulatedMeter
+) -> None:
+    """The simulated meter's indexes carry on across reloads and restarts, as a real one's.
+
+    Saved every minute, when Home Assistant stops and when the entry unloads: an index that
+    started again from its seed would go backwards in the Energy dashboard.
+    """
+    store: Store[dict[str, float]] = Store(hass, 1, f"{DOMAIN}.simulator.{entry.entry_id}")
+    if saved := await store.async_load():
+        meter.continue_from(saved)
+
+    async def save(_event: object = None) -> None:
+        await store.async_save(meter.indexes_wh())
+
+    entry.async_on_unload(
+        async_track_time_interval(hass, save, SIMULATOR_SAVE_INTERVAL, cancel_on_shutdown=True)
+    )
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, save))
+    entry.async_on_unload(save)

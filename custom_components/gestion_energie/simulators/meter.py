@@ -191,6 +191,11 @@ class SimulatedMeter:
         """The indexes that counted so far (the others are at `initial_index_wh`)."""
         return dict(self._indexes_wh)
 
+    def continue_from(self, indexes_wh: dict[str, float]) -> None:
+        """Carry on counting from indexes saved earlier, as a real meter keeps its own."""
+        for label, wh in indexes_wh.items():
+            self._indexes_wh[label] = max(float(wh), self._index_wh(label))
+
     def _index_wh(self, label: str) -> float:
         return self._indexes_wh.get(label, initial_index_wh(label))
 
