@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprint_install import async_install_blueprints
 from .const import DOMAIN, SHEDDING_OPTIONS
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
 from .display import MeterDisplayView
@@ -31,9 +32,10 @@ PLATFORMS = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services and the remote-display endpoint."""
+    """Register the services and the remote-display endpoint, and offer the blueprints."""
     async_setup_services(hass)
     hass.http.register_view(MeterDisplayView())
+    await async_install_blueprints(hass)
     return True
 
 

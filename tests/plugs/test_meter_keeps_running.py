@@ -84,6 +84,49 @@ async def frames(
         await hass.async_block_till_done()
 
 
+async def add_load_of(hass: HomeAssistant, entry: MockConfigEntry, plug: str) -> str:
+    """Put the socket of the plug subentry `plug` under load shedding; its switch."""
+    (socket,) = (
+        item.entity_id
+        for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if item.config_subentry_id == plug and item.domain == "switch"
+    )
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_LOAD), context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"switch": socket, "priority": 20, "declared_power": 2000}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result
+    await hass.async_block_till_done()
+    return socket
+
+
+async def compiled_statistics(
+    hass: HomeAssistant, recorder: Recorder, entity_ids: list[str]
+) -> dict[str, list[tuple[float, float]]]:
+    """The 5-minute statistics (state, sum) of `entity_ids` since START, compiled now."""
+    period = START
+    while period + timedelta(minutes=5) <= dt_util.utcnow():
+        do_adhoc_statistics(hass, start=period, period="5minute")
+        period += timedelta(minutes=5)
+    await async_wait_recording_done(hass)
+    rows = await recorder.async_add_executor_job(
+        statistics_during_period,
+        hass,
+        START,
+        None,
+        set(entity_ids),
+        "5minute",
+        None,
+        {"state", "sum"},
+    )
+    return {
+        entity_id: [(row["state"] or 0.0, row["sum"] or 0.0) for row in rows[entity_id]]
+        for entity_id in entity_ids
+    }
+
+
 async def test_adding_a_plug_and_a_load_then_restarting_never_takes_an_index_back(
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -108,21 +151,8 @@ async def test_adding_a_plug_and_a_load_then_restarting_never_takes_an_index_bac
     )
 
     heater = await add_plug(hass, entry, "tasmota", house.form(house.heater))
-    (socket,) = (
-        item.entity_id
-        for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if item.config_subentry_id == heater.subentry_id and item.domain == "switch"
-    )
     await frames(hass, entry, freezer, 6)
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_LOAD), context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {"switch": socket, "priority": 20, "declared_power": 2000},
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    await hass.async_block_till_done()
+    socket = await add_load_of(hass, entry, heater.subentry_id)
     await frames(hass, entry, freezer, 6)
 
     # Neither addition reloaded the entry: the same source and meter ran on, every meter entity
@@ -154,26 +184,11 @@ async def test_adding_a_plug_and_a_load_then_restarting_never_takes_an_index_bac
     counting = [ids for ids in indexes if len(set(watch.states[ids]) - {STATE_UNAVAILABLE}) > 1]
     assert counting  # an index counted all along, and was checked
 
-    end = dt_util.utcnow()
-    period = START
-    while period + timedelta(minutes=5) <= end:
-        do_adhoc_statistics(hass, start=period, period="5minute")
-        period += timedelta(minutes=5)
-    await async_wait_recording_done(hass)
-    rows = await recorder_mock.async_add_executor_job(
-        statistics_during_period,
-        hass,
-        START,
-        None,
-        set(counting),
-        "5minute",
-        None,
-        {"state", "sum"},
-    )
-    for entity_id in counting:
-        sums = [row["sum"] or 0.0 for row in rows[entity_id]]
-        states = [row["state"] or 0.0 for row in rows[entity_id]]
-        assert len(sums) >= 6, entity_id
-        assert sums == sorted(sums), entity_id
+    statistics = await compiled_statistics(hass, recorder_mock, counting)
+    for entity_id, rows in statistics.items():
+        states = [state for state, _ in rows]
+        sums = [total for _, total in rows]
+        assert len(rows) >= 6, entity_id
         assert states == sorted(states), entity_id
+        assert sums == sorted(sums), entity_id
         assert sums[-1] > sums[0]
