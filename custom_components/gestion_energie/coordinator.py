@@ -88,6 +88,9 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._stale = False
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._bad_since: float | None = None  # first rejected group since the last frame
+        self._in_frame = False  # a frame's data is being handed to the listeners
+        # A decision was taken on this frame: its measurements are written, throttled or not.
+        self.write_now = False
         self._rejected_at_last_frame = 0
 
     @property
@@ -130,7 +133,22 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             LOGGER.info("Meter %s: frames arrive again", self.config_entry.title)
             self._clear_issue("no_data")
         self._check_cutoff_switch()
-        self.async_set_updated_data(self.model.data)
+        self._in_frame = True
+        try:
+            self.async_set_updated_data(self.model.data)
+            if self.write_now:  # the entities updated before the request write now
+                self.async_update_listeners()
+        finally:
+            self._in_frame = self.write_now = False
+
+    @callback
+    def async_write_now(self) -> None:
+        """Have the frame being handled written by every entity, throttled or not.
+
+        For a decision taken on one frame (a shed): the history shows what it rested on.
+        Only while a frame is handed to the listeners (outside, nothing new is to be written).
+        """
+        self.write_now = self._in_frame
 
     def _raise_issue(self, key: str, severity: ir.IssueSeverity, **placeholders: str) -> None:
         """Raise (or keep) the repair issue `key` of this meter; its text names the meter."""

@@ -85,7 +85,12 @@ class SheddingEntity(Entity):
             return
         now = self.manager.now()
         interval = self.manager.coordinator.update_interval_s
-        if self._fast and self._written_at is not None and now - self._written_at < interval:
+        if (
+            self._fast
+            and self._written_at is not None
+            and not self.manager.coordinator.write_now
+            and now - self._written_at < interval
+        ):
             return
         self._written, self._written_at = value, now
         self.async_write_ha_state()
