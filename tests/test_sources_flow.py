@@ -94,6 +94,7 @@ async def test_serial_adapter_on_a_real_pty(hass: HomeAssistant, meter_on_pty: s
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == ADDRESS
     assert result["data"] == {"source": "serial", "port": meter_on_pty, "mode": "historic"}
+    assert result["title"] == f"Linky (serial {meter_on_pty})"  # named after its source
     await hass.async_block_till_done()
     # Set up for real: the meter's frames reach the sensors.
     for _ in range(50):
@@ -160,6 +161,7 @@ async def test_network_bridge(hass: HomeAssistant, bridge: int) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {"source": "network", "host": "127.0.0.1", "port": bridge}
+    assert result["title"] == f"Linky (network 127.0.0.1:{bridge})"
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(result["result"].entry_id)
 

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -52,7 +53,8 @@ def label_key(label: str) -> str:
     return label.lower().replace("+1", "_next").replace("-1", "_previous")
 
 
-# Device class, unit and state class of each quantity; `fast` ones move with every frame.
+# Device class, unit and state class of each quantity; `fast` ones move with every frame. The
+# meter counts whole units (Wh, A, V, VA, minutes): decimals would add nothing but zeros.
 _QUANTITIES: dict[Quantity, dict[str, Any]] = {
     Quantity.ENERGY: {
         "device_class": SensorDeviceClass.ENERGY,
@@ -60,6 +62,7 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
         # An index grows by a watt-hour every few seconds; statistics are hourly.
+        "suggested_display_precision": 3,
         "fast": True,
     },
     Quantity.REACTIVE_ENERGY: {
@@ -67,35 +70,41 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "native_unit_of_measurement": UnitOfReactiveEnergy.VOLT_AMPERE_REACTIVE_HOUR,
         "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
+        "suggested_display_precision": 3,
         "fast": True,
     },
     Quantity.CURRENT: {
         "device_class": SensorDeviceClass.CURRENT,
         "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.VOLTAGE: {
         "device_class": SensorDeviceClass.VOLTAGE,
         "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.APPARENT_POWER: {
         "device_class": SensorDeviceClass.APPARENT_POWER,
         "native_unit_of_measurement": UnitOfApparentPower.VOLT_AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.ACTIVE_POWER: {
         "device_class": SensorDeviceClass.POWER,
         "native_unit_of_measurement": UnitOfPower.WATT,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.DURATION: {
         "device_class": SensorDeviceClass.DURATION,
         "native_unit_of_measurement": UnitOfTime.MINUTES,
+        "suggested_display_precision": 0,
     },
 }
 
@@ -244,6 +253,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="headroom_percent",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda data: data.headroom_percent,
         fast=True,
     ),
@@ -252,6 +262,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="reference_power",
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        suggested_display_precision=0,
         value_fn=lambda data: data.reference_power_va,
     ),
     MeterSensorEntityDescription(
@@ -259,6 +270,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="time_to_cutoff",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
         value_fn=lambda data: None
         if data.seconds_to_cutoff is None
         else round(data.seconds_to_cutoff),
@@ -269,20 +281,6 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[period.value for period in Period],
         value_fn=lambda data: None if data.tariff_period is None else data.tariff_period.value,
-    ),
-    MeterSensorEntityDescription(
-        key="tempo_today",
-        translation_key="tempo_today",
-        device_class=SensorDeviceClass.ENUM,
-        options=["blue", "white", "red"],
-        value_fn=lambda data: _tempo(data.tempo_today),
-    ),
-    MeterSensorEntityDescription(
-        key="tempo_tomorrow",
-        translation_key="tempo_tomorrow",
-        device_class=SensorDeviceClass.ENUM,
-        options=["blue", "white", "red"],
-        value_fn=lambda data: _tempo(data.tempo_tomorrow),
     ),
     _status_enum("cutoff_switch", "cutoff_switch", CutoffSwitch),
     MeterSensorEntityDescription(
@@ -356,6 +354,25 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
 )
 
 
+# Only a Tempo contract has colours: created once the meter tells today's (or already known).
+TEMPO: tuple[MeterSensorEntityDescription, ...] = (
+    MeterSensorEntityDescription(
+        key="tempo_today",
+        translation_key="tempo_today",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_today),
+    ),
+    MeterSensorEntityDescription(
+        key="tempo_tomorrow",
+        translation_key="tempo_tomorrow",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_tomorrow),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: GestionEnergieConfigEntry,
@@ -366,10 +383,20 @@ async def async_setup_entry(
     async_add_entities(MeterSensor(coordinator, description) for description in INTERPRETED)
     seen: set[str] = set()
     not_counting: dict[str, str] = {}  # unique ids of the indexes not seen counting, by label
+    registry = er.async_get(hass)
+    tempo = [MeterSensor(coordinator, description) for description in TEMPO]
+    tempo_known = any(
+        registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, str(sensor.unique_id))
+        for sensor in tempo
+    )
 
     @callback
     def add_new_labels() -> None:
+        nonlocal tempo_known
         data = coordinator.data
+        if not tempo_known and data.tempo_today is not None:
+            tempo_known = True
+            async_add_entities(tempo)
         new = [label for label in data.values if label not in seen]
         if new:
             seen.update(new)
@@ -387,6 +414,8 @@ async def async_setup_entry(
         if not_counting:
             _enable_indexes_that_count(hass, data, not_counting)
 
+    if tempo_known:
+        async_add_entities(tempo)
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_shedding_sensors(entry, async_add_entities)

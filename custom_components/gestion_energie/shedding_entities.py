@@ -153,6 +153,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda status: _rounded(status.available_va),
         fast=True,
     ),
@@ -162,6 +163,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda status: round(status.shed_power_va),
     ),
     SheddingSensorEntityDescription(

@@ -18,6 +18,7 @@ from .const import (
     CONF_CONTRACT,
     CONF_DATA_RATE,
     CONF_IRQ_PIN,
+    CONF_METER_ADDRESS,
     CONF_MODE,
     CONF_PA_LEVEL,
     CONF_SERIAL_PORT,
@@ -33,7 +34,7 @@ from .const import (
     SOURCE_SIMULATOR,
 )
 from .radio.chip import DataRate, PaLevel, RadioConfig
-from .simulators.meter import Contract, SimulatedMeter, SimulatedMeterSource
+from .simulators.meter import SIMULATED_ADDRESS, Contract, SimulatedMeter, SimulatedMeterSource
 from .sources.base import DataCallback, MeterSource, StatusCallback
 from .sources.radio import RadioSource, pyrf24_chip
 from .sources.serialport import SerialSource
@@ -83,6 +84,7 @@ def create_source(
             mode=TicMode(data[CONF_MODE]),
             contract=Contract(data[CONF_CONTRACT]),
             subscribed_kva=int(data[CONF_SUBSCRIBED_KVA]),
+            address=data.get(CONF_METER_ADDRESS, SIMULATED_ADDRESS),
         )
         return SimulatedMeterSource(meter, on_data, on_status=on_status), meter
     msg = f"unknown source {kind!r}"
