@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 import json
 from pathlib import Path
-import sys
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -16,11 +15,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.simulators import plugs
+from tools.develop_seed import async_plug_subentries, seed
 
 from ..conftest import SIMULATOR_DATA
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from develop_seed import async_plug_subentries, seed
 
 
 @pytest.fixture(autouse=True)
