@@ -266,16 +266,6 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=lambda data: data.reference_power_va,
     ),
     MeterSensorEntityDescription(
-        key="time_to_cutoff",
-        translation_key="time_to_cutoff",
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        suggested_display_precision=0,
-        value_fn=lambda data: None
-        if data.seconds_to_cutoff is None
-        else round(data.seconds_to_cutoff),
-    ),
-    MeterSensorEntityDescription(
         key="tariff_period",
         translation_key="tariff_period",
         device_class=SensorDeviceClass.ENUM,
@@ -354,6 +344,17 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
 )
 
 
+NO_CUTOFF = "none"  # the time before cut-off's state while no cut is coming
+TIME_TO_CUTOFF = MeterSensorEntityDescription(
+    key="time_to_cutoff",
+    translation_key="time_to_cutoff",
+    device_class=SensorDeviceClass.DURATION,
+    native_unit_of_measurement=UnitOfTime.SECONDS,
+    suggested_display_precision=0,
+    value_fn=lambda data: None if data.seconds_to_cutoff is None else round(data.seconds_to_cutoff),
+)
+
+
 # Only a Tempo contract has colours: created once the meter tells today's (or already known).
 TEMPO: tuple[MeterSensorEntityDescription, ...] = (
     MeterSensorEntityDescription(
@@ -381,6 +382,7 @@ async def async_setup_entry(
     """Add the interpreted sensors now, and a label's sensors when it is first seen."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(MeterSensor(coordinator, description) for description in INTERPRETED)
+    async_add_entities([TimeToCutoffSensor(coordinator, TIME_TO_CUTOFF)])
     seen: set[str] = set()
     not_counting: dict[str, str] = {}  # unique ids of the indexes not seen counting, by label
     registry = er.async_get(hass)
@@ -469,6 +471,46 @@ class MeterSensor(MeterEntity, SensorEntity):
     def native_value(self) -> Any:
         """The value, as the description reads it."""
         return self.value
+
+
+class TimeToCutoffSensor(MeterSensor):
+    """Seconds before the meter would cut off, or "none" (translated) while no cut is coming.
+
+    A duration alone would read "unknown" whenever the house draws less than it may, which
+    is most of the time and says nothing. The sensor has no state class (it is kept out of
+    statistics), so its state may be a word when there is no number: a duration while a cut
+    is coming, "none" otherwise (and unknown until the meter tells its cut-off power).
+    """
+
+    @property
+    def _cut_coming(self) -> bool:
+        return self.coordinator.data.seconds_to_cutoff is not None
+
+    @property
+    @override
+    def device_class(self) -> SensorDeviceClass | None:
+        """A duration while a cut is coming."""
+        return SensorDeviceClass.DURATION if self._cut_coming else None
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        """Seconds while a cut is coming."""
+        return UnitOfTime.SECONDS if self._cut_coming else None
+
+    @property
+    @override
+    def suggested_display_precision(self) -> int | None:
+        """Whole seconds while a cut is coming."""
+        return 0 if self._cut_coming else None
+
+    @property
+    @override
+    def native_value(self) -> Any:
+        """The seconds left; "none" when the meter's cut-off power is known and not reached."""
+        if self._cut_coming:
+            return self.value
+        return NO_CUTOFF if self.coordinator.data.cutoff_power_va else None
 
 
 @dataclass(frozen=True, slots=True)
