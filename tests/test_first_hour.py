@@ -70,7 +70,8 @@ async def test_whole_units_are_shown_without_decimals(
         assert entity_id is not None, key
         entry = registry.async_get(entity_id)
         assert entry is not None
-        precisions[key] = entry.options.get("sensor", {}).get("suggested_display_precision")
+        sensor_options = dict(entry.options.get("sensor") or {})
+        precisions[key] = sensor_options.get("suggested_display_precision")
     # The time before cut-off is a duration only while a cut is coming; then whole seconds.
     assert precisions == {
         "time_to_cutoff": None,
