@@ -21,6 +21,7 @@ from custom_components.gestion_energie.simulators.meter import Contract, Simulat
 from custom_components.gestion_energie.tic import TicMode
 
 from .conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+from .test_energy_indexes import receive
 from .test_meter import standard_frame
 
 
@@ -34,14 +35,6 @@ def state_of(hass: HomeAssistant, key: str) -> Any:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state
-
-
-async def receive(
-    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory, data: bytes
-) -> None:
-    freezer.tick(timedelta(seconds=1))
-    coordinator.async_receive(data)
-    await hass.async_block_till_done()
 
 
 async def test_the_time_before_cut_off_says_when_none_is_coming(
