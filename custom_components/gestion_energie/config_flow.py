@@ -246,7 +246,7 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         if (found := configured_plug(self.hass, announcement.device_id)) is not None:
             entry, subentry = found
             if {key: subentry.data.get(key) for key in address} != address:
-                # The plug moved (a new DHCP lease): follow it; its plug is set up again.
+                # The plug moved (a new DHCP lease): follow it; the entry reloads.
                 self.hass.config_entries.async_update_subentry(
                     entry, subentry, data={**subentry.data, **address}
                 )
