@@ -10,6 +10,7 @@ import shutil
 from typing import Any
 from urllib.parse import parse_qs
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
@@ -18,6 +19,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from yarl import URL
 
 from custom_components.gestion_energie.blueprint_install import async_install_blueprints
 from custom_components.gestion_energie.const import DOMAIN
@@ -211,3 +213,52 @@ def test_the_readme_links_import_every_blueprint_from_the_repository() -> None:
             source.group(1)
             == f"{repository}/blob/main/{blueprint.relative_to(BLUEPRINTS.parents[2])}"
         )
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_readme_link_imports_its_blueprint(
+    hass: HomeAssistant, tmp_path: Path, hass_ws_client: WebSocketGenerator
+) -> None:
+    """What the import dialog does with a README link, GitHub played by a loopback server."""
+    checkout = BLUEPRINTS.parents[2]
+    readme = (checkout / "README.md").read_text()
+    query = re.search(r"blueprint_import/\?([^)]+)\)", readme)
+    assert query is not None
+    (raw_url,) = parse_qs(query.group(1))["blueprint_url"]
+    owner, name, branch, *path = URL(raw_url).parts[1:]
+
+    async def raw_file(request: web.Request) -> web.Response:
+        return web.Response(text=(checkout / request.match_info["path"]).read_text())
+
+    app = web.Application()
+    app.router.add_get(f"/{owner}/{name}/{branch}/{{path:.+}}", raw_file)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        hass.config.config_dir = str(tmp_path)
+        assert await async_setup_component(hass, "automation", {})
+        client = await hass_ws_client(hass)
+        url = str(URL(raw_url).with_scheme("http").with_host("127.0.0.1").with_port(port))
+        await client.send_json_auto_id({"type": "blueprint/import", "url": url})
+        imported = (await client.receive_json())["result"]
+        assert imported["validation_errors"] is None
+        assert imported["blueprint"]["metadata"]["name"] == "Prises allumées en heures creuses"
+        await client.send_json_auto_id(
+            {
+                "type": "blueprint/save",
+                "domain": "automation",
+                "path": "gestion_energie/off_peak",
+                "yaml": imported["raw_data"],
+                "source_url": raw_url,
+            }
+        )
+        assert (await client.receive_json())["success"]
+        assert (
+            tmp_path / "blueprints" / "automation" / "gestion_energie" / "off_peak.yaml"
+        ).exists()
+    finally:
+        await runner.cleanup()
+    assert "/".join(path) == "custom_components/gestion_energie/blueprints/off_peak.yaml"
