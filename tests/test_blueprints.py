@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+import json
 from pathlib import Path
+import re
 import shutil
 from typing import Any
+from urllib.parse import parse_qs
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
@@ -14,11 +18,17 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from yarl import URL
 
+from custom_components.gestion_energie.blueprint_install import async_install_blueprints
+from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
 
-BLUEPRINTS = Path(__file__).resolve().parents[1] / "blueprints" / "automation" / "gestion_energie"
+BLUEPRINTS = (
+    Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie" / "blueprints"
+)
 PLUG = "switch.water_heater"
 
 
@@ -156,3 +166,99 @@ async def test_plug_kept_off_on_tempo_red_days(
     coordinator.async_receive(_frame(tempo_today=2))  # white: the red day is over
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_ON
+
+
+async def test_the_integration_installs_its_blueprints_once_and_then_leaves_them_alone(
+    hass: HomeAssistant, tmp_path: Path, hass_ws_client: WebSocketGenerator
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    installed = tmp_path / "blueprints" / "automation" / DOMAIN
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert sorted(path.name for path in installed.iterdir()) == sorted(
+        path.name for path in BLUEPRINTS.glob("*.yaml")
+    )
+    # Home Assistant offers them, in French.
+    assert await async_setup_component(hass, "automation", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "blueprint/list", "domain": "automation"})
+    listed = (await client.receive_json())["result"]
+    names = {path: item["metadata"]["name"] for path, item in listed.items()}
+    assert names[f"{DOMAIN}/off_peak.yaml"] == "Prises allumées en heures creuses"
+    assert names[f"{DOMAIN}/tempo_red_days.yaml"] == "Prises éteintes les jours rouges Tempo"
+    # The folder is the user's now: what they delete stays deleted.
+    (installed / "off_peak.yaml").unlink()
+    await async_install_blueprints(hass)
+    assert not (installed / "off_peak.yaml").exists()
+
+
+def test_the_readme_links_import_every_blueprint_from_the_repository() -> None:
+    repository = json.loads((BLUEPRINTS.parent / "manifest.json").read_text())["documentation"]
+    owner_and_name = repository.removeprefix("https://github.com/")
+    readme = (BLUEPRINTS.parents[2] / "README.md").read_text()
+    links = re.findall(
+        r"\(https://my\.home-assistant\.io/redirect/blueprint_import/\?([^)]+)\)", readme
+    )
+    raw = f"https://raw.githubusercontent.com/{owner_and_name}/main/"
+    linked = []
+    for query in links:
+        (url,) = parse_qs(query)["blueprint_url"]
+        assert url.startswith(raw), url
+        linked.append(BLUEPRINTS.parents[2] / url.removeprefix(raw))
+    assert sorted(linked) == sorted(BLUEPRINTS.glob("*.yaml"))
+    for blueprint in linked:
+        # Home Assistant's re-import follows the blueprint's own source URL to the same file.
+        source = re.search(r"source_url: (\S+)", blueprint.read_text())
+        assert source is not None
+        assert (
+            source.group(1)
+            == f"{repository}/blob/main/{blueprint.relative_to(BLUEPRINTS.parents[2])}"
+        )
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_a_readme_link_imports_its_blueprint(
+    hass: HomeAssistant, tmp_path: Path, hass_ws_client: WebSocketGenerator
+) -> None:
+    """What the import dialog does with a README link, GitHub played by a loopback server."""
+    checkout = BLUEPRINTS.parents[2]
+    readme = (checkout / "README.md").read_text()
+    query = re.search(r"blueprint_import/\?([^)]+)\)", readme)
+    assert query is not None
+    (raw_url,) = parse_qs(query.group(1))["blueprint_url"]
+    owner, name, branch, *path = URL(raw_url).parts[1:]
+
+    async def raw_file(request: web.Request) -> web.Response:
+        return web.Response(text=(checkout / request.match_info["path"]).read_text())
+
+    app = web.Application()
+    app.router.add_get(f"/{owner}/{name}/{branch}/{{path:.+}}", raw_file)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        hass.config.config_dir = str(tmp_path)
+        assert await async_setup_component(hass, "automation", {})
+        client = await hass_ws_client(hass)
+        url = str(URL(raw_url).with_scheme("http").with_host("127.0.0.1").with_port(port))
+        await client.send_json_auto_id({"type": "blueprint/import", "url": url})
+        imported = (await client.receive_json())["result"]
+        assert imported["validation_errors"] is None
+        assert imported["blueprint"]["metadata"]["name"] == "Prises allumées en heures creuses"
+        await client.send_json_auto_id(
+            {
+                "type": "blueprint/save",
+                "domain": "automation",
+                "path": "gestion_energie/off_peak",
+                "yaml": imported["raw_data"],
+                "source_url": raw_url,
+            }
+        )
+        assert (await client.receive_json())["success"]
+        assert (
+            tmp_path / "blueprints" / "automation" / "gestion_energie" / "off_peak.yaml"
+        ).exists()
+    finally:
+        await runner.cleanup()
+    assert "/".join(path) == "custom_components/gestion_energie/blueprints/off_peak.yaml"

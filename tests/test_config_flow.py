@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -31,23 +32,34 @@ async def _start_simulator_flow(hass: HomeAssistant) -> ConfigFlowResult:
     return result
 
 
-async def test_simulator_creates_an_entry_named_after_the_meter(hass: HomeAssistant) -> None:
+async def test_simulator_creates_an_entry_named_after_its_source(hass: HomeAssistant) -> None:
     result = await _start_simulator_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Linky {SIMULATED_ADDRESS}"
-    assert result["data"] == SIMULATOR_DATA
+    assert result["title"] == f"Simulated Linky {SIMULATED_ADDRESS}"
+    assert result["data"] == {**SIMULATOR_DATA, "meter_address": SIMULATED_ADDRESS}
     assert result["result"].unique_id == SIMULATED_ADDRESS
     await hass.async_block_till_done()
 
 
-async def test_the_same_meter_cannot_be_added_twice(
-    hass: HomeAssistant, simulator_entry: MockConfigEntry
+async def test_a_second_simulated_meter_has_an_address_of_its_own(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry
 ) -> None:
     result = await _start_simulator_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], FORM)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    second = result["result"]
+    assert second.unique_id == "042164123457"
+    await hass.async_block_till_done()
+    # Both run side by side, each meter its own device.
+    devices = {
+        device.serial_number
+        for device in dr.async_get(hass).devices
+        if device.manufacturer == "Enedis"
+    }
+    assert devices == {SIMULATED_ADDRESS, "042164123457"}
+    assert second.runtime_data.simulator.address == "042164123457"
+    await hass.config_entries.async_unload(second.entry_id)
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
 import errno
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ async def test_serial_adapter_on_a_real_pty(hass: HomeAssistant, meter_on_pty: s
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == ADDRESS
     assert result["data"] == {"source": "serial", "port": meter_on_pty, "mode": "historic"}
+    assert result["title"] == f"Linky (serial {meter_on_pty})"  # named after its source
     await hass.async_block_till_done()
     # Set up for real: the meter's frames reach the sensors.
     for _ in range(50):
@@ -105,13 +107,19 @@ async def test_serial_adapter_on_a_real_pty(hass: HomeAssistant, meter_on_pty: s
     assert await hass.config_entries.async_unload(result["result"].entry_id)
 
 
-async def test_missing_serial_port_is_said_at_once(hass: HomeAssistant, tmp_path: Path) -> None:
+async def test_missing_serial_port_is_said_at_once(
+    hass: HomeAssistant, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     result = await _form(hass, "serial")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"port": str(tmp_path / "ttyUSB9"), "mode": "auto"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "port_not_found"}
+    # The form says it; the log keeps it for debugging only.
+    said = [record for record in caplog.records if "ttyUSB9" in record.getMessage()]
+    assert said
+    assert all(record.levelno == logging.DEBUG for record in said)
 
 
 async def test_quiet_serial_port_has_no_signal(hass: HomeAssistant, tmp_path: Path) -> None:
@@ -160,6 +168,7 @@ async def test_network_bridge(hass: HomeAssistant, bridge: int) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {"source": "network", "host": "127.0.0.1", "port": bridge}
+    assert result["title"] == f"Linky (network 127.0.0.1:{bridge})"
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(result["result"].entry_id)
 

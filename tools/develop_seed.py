@@ -11,11 +11,13 @@ Run: scripts/run python tools/develop_seed.py config [--plug-port 8180]
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import aiohttp
 from homeassistant.config_entries import (
     SOURCE_USER,
     STORAGE_KEY,
@@ -44,15 +46,37 @@ from custom_components.gestion_energie.const import (
     SOURCE_SIMULATOR,
     SUBENTRY_PLUG,
 )
-from custom_components.gestion_energie.plug_coordinator import Reading
-from custom_components.gestion_energie.plugs import PlugType
+from custom_components.gestion_energie.plug_coordinator import readings_of
+from custom_components.gestion_energie.plugs import PlugType, create_client
 from custom_components.gestion_energie.simulators import plugs
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 
 PLUG_PORT = 8180  # scripts/develop starts the plug simulator's default house there
+LANGUAGE = "fr"  # config/configuration.yaml's
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN / "translations"
 
 
-def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
+async def reported_readings(plug: plugs.SimulatedPlug) -> tuple[list[str], list[str]]:
+    """What the plug flow finds the simulated plug measures, per socket and for the device.
+
+    Asked as the flow asks it, through the plug client, of the plug served on loopback: a
+    Tasmota strip that sums its energy, say, has no energy per socket.
+    """
+    async with plugs.PlugSimulator() as simulator, aiohttp.ClientSession() as session:
+        port = await simulator.add(plug)
+        client = create_client(
+            plug.kind,
+            session,
+            plugs.LOOPBACK,
+            port,
+            token=plug.token,
+            username="admin" if plug.password else None,
+            password=plug.password,
+        )
+        return readings_of(await client.get_state())
+
+
+async def async_plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
     """The default house of the plug simulator, as the plug flow would have added it.
 
     A fresh simulator process numbers its plugs' ids from 1 in this same order, so the
@@ -60,8 +84,7 @@ def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
     """
     subentries: list[ConfigSubentryData] = []
     for number, plug in enumerate(plugs.parse_args([]).plugs):
-        readings = [reading.value for reading in Reading]
-        metering = plug.metering
+        per_socket, device_only = await reported_readings(plug)
         tasmota = plug.kind is PlugType.TASMOTA
         data: dict[str, Any] = {
             CONF_PLUG_TYPE: plug.kind.value,
@@ -72,8 +95,8 @@ def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
             CONF_MANUFACTURER: None if tasmota else "Gestion Énergie",
             CONF_FIRMWARE: plug.firmware,
             CONF_SOCKETS: len(plug.sockets),
-            CONF_SOCKET_READINGS: readings if metering is plugs.Metering.SOCKET else [],
-            CONF_DEVICE_READINGS: readings if metering is plugs.Metering.DEVICE else [],
+            CONF_SOCKET_READINGS: per_socket,
+            CONF_DEVICE_READINGS: device_only,
         }
         subentries.append(
             ConfigSubentryData(
@@ -81,6 +104,13 @@ def plug_subentries(first_port: int = PLUG_PORT) -> list[ConfigSubentryData]:
             )
         )
     return subentries
+
+
+def _simulated_title(address: str) -> str:
+    """The title the config flow gives a simulated meter, in the development language."""
+    strings = json.loads((TRANSLATIONS / f"{LANGUAGE}.json").read_text(encoding="utf-8"))
+    title: str = strings["exceptions"]["entry_title_simulator"]["message"]
+    return title.format(address=address)
 
 
 def seed(config_dir: Path, plug_port: int = PLUG_PORT) -> bool:
@@ -101,8 +131,8 @@ def seed(config_dir: Path, plug_port: int = PLUG_PORT) -> bool:
         minor_version=1,
         options={},
         source=SOURCE_USER,
-        subentries_data=plug_subentries(plug_port),
-        title=f"Linky {address}",
+        subentries_data=asyncio.run(async_plug_subentries(plug_port)),
+        title=_simulated_title(address),
         unique_id=address,
         version=1,
     )

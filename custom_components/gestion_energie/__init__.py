@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -10,13 +11,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprint_install import async_install_blueprints
 from .const import DOMAIN, SHEDDING_OPTIONS
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
 from .display import MeterDisplayView
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
 from .shedding_manager import SheddingManager, async_remove_shedding
-from .sources_setup import create_source
+from .sources_setup import async_keep_simulated_indexes, create_source
+from .subentries import async_apply_subentry_changes, subentry_settings
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [
@@ -29,9 +32,10 @@ PLATFORMS = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services and the remote-display endpoint."""
+    """Register the services and the remote-display endpoint, and offer the blueprints."""
     async_setup_services(hass)
     hass.http.register_view(MeterDisplayView())
+    await async_install_blueprints(hass)
     return True
 
 
@@ -41,6 +45,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     source, simulator = create_source(
         hass, dict(entry.data), coordinator.async_receive, coordinator.async_source_status
     )
+    if simulator is not None:
+        await async_keep_simulated_indexes(hass, entry, simulator)
     entry.runtime_data = RuntimeData(coordinator=coordinator, source=source, simulator=simulator)
     await async_setup_plugs(hass, entry)
     # Load shedding of the loads (subentries), from its saved state.
@@ -50,25 +56,29 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     await source.start()
     coordinator.async_start_watchdog()
     settings = _settings(entry)
+    subentries = subentry_settings(entry)
+    one_change_at_a_time = asyncio.Lock()
 
-    async def reload_when_settings_change(hass: HomeAssistant, entry: ConfigEntry) -> None:
-        # A new source, or a plug added, changed or removed (plugs are subentries),
-        # rebuilds the entry; options (the update policy) apply without a reload.
+    async def apply_changes(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
+        # A new source or shedding timing rebuilds the entry; a plug or a load added, changed
+        # or removed (subentries) replaces only what it made, the meter's source running on;
+        # the other options (the update policy) apply by themselves.
+        nonlocal subentries
         if _settings(entry) != settings:
             hass.config_entries.async_schedule_reload(entry.entry_id)
+            return
+        async with one_change_at_a_time:
+            before, subentries = subentries, subentry_settings(entry)
+            await async_apply_subentry_changes(hass, entry, before, subentries)
 
-    entry.async_on_unload(entry.add_update_listener(reload_when_settings_change))
+    entry.async_on_unload(entry.add_update_listener(apply_changes))
     return True
 
 
 def _settings(entry: ConfigEntry) -> tuple[Any, ...]:
-    """What a reload applies: the source's settings, plugs and loads, the shedding timing."""
-    subentries = {
-        subentry.subentry_id: (subentry.title, dict(subentry.data))
-        for subentry in entry.subentries.values()
-    }
+    """What a reload applies: the source's settings and the shedding timing."""
     timing = {key: entry.options.get(key) for key in SHEDDING_OPTIONS}
-    return dict(entry.data), subentries, timing
+    return dict(entry.data), timing
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> bool:

@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
-from .shedding_entities import async_add_shedding_buttons
+from .shedding_entities import load_boost_buttons
 
 PARALLEL_UPDATES = 0
 
@@ -17,4 +17,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the loads' boost buttons."""
-    async_add_shedding_buttons(entry, async_add_entities)
+    entry.runtime_data.subentry_entities.async_add_platform(
+        entry, load_boost_buttons, async_add_entities
+    )

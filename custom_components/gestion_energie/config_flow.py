@@ -31,6 +31,8 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.helpers.typing import UNDEFINED
 import probatio
 import serialx
 
@@ -43,6 +45,7 @@ from .const import (
     CONF_DATA_RATE,
     CONF_DEVICE_ID,
     CONF_IRQ_PIN,
+    CONF_METER_ADDRESS,
     CONF_MODE,
     CONF_PA_LEVEL,
     CONF_PLUG_TYPE,
@@ -92,7 +95,7 @@ from .plugs import ZEROCONF_TYPE, PlugError, PlugType, checked_host, parse_annou
 from .radio.chip import DataRate, PaLevel, RadioConfig, RadioError, SpiUnavailableError
 from .shedding_const import SUBENTRY_LOAD
 from .shedding_manager import settings_from_options
-from .simulators.meter import Contract
+from .simulators.meter import SIMULATED_ADDRESS, Contract
 from .sources.base import DataCallback, MeterSource
 from .sources.radio import probe_radio
 from .sources_setup import create_source, radio_config
@@ -440,6 +443,12 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
         defaults: dict[str, Any] = dict(entry.data) if entry else {}
         if user_input is not None:
             data = {CONF_SOURCE: source, **_whole_numbers(user_input)}
+            if source == SOURCE_SIMULATOR:  # a meter of its own, or the same one again
+                data[CONF_METER_ADDRESS] = (
+                    entry.data.get(CONF_METER_ADDRESS, SIMULATED_ADDRESS)
+                    if entry is not None
+                    else self._free_simulated_address()
+                )
             defaults = data
             if source == SOURCE_NETWORK:
                 try:
@@ -464,20 +473,43 @@ class GestionEnergieConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors["base"] = "unknown"
             else:
                 await self.async_set_unique_id(result.address, raise_on_progress=False)
+                title = await self._async_title(data, result.address)
                 if entry is not None:
                     self._abort_if_unique_id_mismatch(reason="different_meter")
-                    # The entry's update listener reloads it when the settings changed.
-                    return self.async_update_and_abort(entry, data_updates=data)
+                    # Named after its source still, unless the user named it otherwise. The
+                    # entry's update listener reloads it when the settings changed.
+                    old = await self._async_title(dict(entry.data), result.address)
+                    return self.async_update_and_abort(
+                        entry, data_updates=data, title=title if entry.title == old else UNDEFINED
+                    )
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(
-                    title=f"Linky {result.address}",
-                    data=data,
-                )
+                return self.async_create_entry(title=title, data=data)
         return self.async_show_form(
             step_id=step_id or source,
             data_schema=await SOURCE_SCHEMAS[source](defaults),
             errors=errors,
         )
+
+    async def _async_title(self, data: dict[str, Any], address: str) -> str:
+        """The entry's title, after its source: "Linky (série /dev/ttyUSB0)"."""
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+        )
+        source = data[CONF_SOURCE]
+        title = strings.get(f"component.{DOMAIN}.exceptions.entry_title_{source}.message")
+        if title is None:  # translations unavailable: the meter's address
+            return f"Linky {address}"
+        return title.format_map(
+            {**{key: str(value) for key, value in data.items()}, "address": address}
+        )
+
+    def _free_simulated_address(self) -> str:
+        """The first simulated meter address no entry has: several simulated meters coexist."""
+        taken = {entry.unique_id for entry in self._async_current_entries(include_ignore=True)}
+        address = int(SIMULATED_ADDRESS)
+        while f"{address:012}" in taken:
+            address += 1
+        return f"{address:012}"
 
     async def _async_probe(self, data: dict[str, Any]) -> ProbeResult:
         if data[CONF_SOURCE] == SOURCE_RADIO:

@@ -21,6 +21,7 @@ MODE_STANDARD: Final = "standard"
 
 CONF_CONTRACT: Final = "contract"  # simulator: the simulated meter's tariff option
 CONF_SUBSCRIBED_KVA: Final = "subscribed_kva"  # simulator: subscribed power
+CONF_METER_ADDRESS: Final = "meter_address"  # simulator: its own address, so several coexist
 
 # Options: the update policy and the stale-data delay.
 CONF_UPDATE_INTERVAL: Final = "update_interval"

@@ -31,6 +31,7 @@ from .const import (
 from .meter.model import MeterData, MeterModel
 from .meter.probe import cannot_open
 from .sources.base import MeterSource, SourceStatus
+from .subentries import SubentryEntities
 from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
@@ -58,6 +59,7 @@ class RuntimeData:
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
     shedding: SheddingManager | None = None  # the load shedding of the meter's loads
+    subentry_entities: SubentryEntities = field(default_factory=SubentryEntities)
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]
@@ -86,6 +88,9 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._stale = False
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._bad_since: float | None = None  # first rejected group since the last frame
+        self._in_frame = False  # a frame's data is being handed to the listeners
+        # A decision was taken on this frame: its measurements are written, throttled or not.
+        self.write_now = False
         self._rejected_at_last_frame = 0
 
     @property
@@ -128,7 +133,22 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             LOGGER.info("Meter %s: frames arrive again", self.config_entry.title)
             self._clear_issue("no_data")
         self._check_cutoff_switch()
-        self.async_set_updated_data(self.model.data)
+        self._in_frame = True
+        try:
+            self.async_set_updated_data(self.model.data)
+            if self.write_now:  # the entities updated before the request write now
+                self.async_update_listeners()
+        finally:
+            self._in_frame = self.write_now = False
+
+    @callback
+    def async_write_now(self) -> None:
+        """Have the frame being handled written by every entity, throttled or not.
+
+        For a decision taken on one frame (a shed): the history shows what it rested on.
+        Only while a frame is handed to the listeners (outside, nothing new is to be written).
+        """
+        self.write_now = self._in_frame
 
     def _raise_issue(self, key: str, severity: ir.IssueSeverity, **placeholders: str) -> None:
         """Raise (or keep) the repair issue `key` of this meter; its text names the meter."""

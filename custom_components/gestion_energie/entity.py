@@ -102,6 +102,7 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         if (
             self.entity_description.fast
             and not first
+            and not self.coordinator.write_now
             and now - self._written_at < self.coordinator.update_interval_s
         ):
             return

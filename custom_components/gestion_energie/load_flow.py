@@ -114,7 +114,7 @@ class LoadSubentryFlow(ConfigSubentryFlow):
             else:
                 title = name or self._default_name(switch)
                 if self.source == SOURCE_RECONFIGURE:
-                    # The entry's update listener reloads it with the load's new settings.
+                    # The entry's update listener sets the load up again with its new settings.
                     return self.async_update_and_abort(
                         self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
                     )

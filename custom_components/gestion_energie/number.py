@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
-from .shedding_entities import async_add_shedding_numbers
+from .shedding_entities import load_priority_numbers
 
 PARALLEL_UPDATES = 0
 
@@ -17,4 +17,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the loads' priorities."""
-    async_add_shedding_numbers(entry, async_add_entities)
+    entry.runtime_data.subentry_entities.async_add_platform(
+        entry, load_priority_numbers, async_add_entities
+    )

@@ -194,19 +194,35 @@ class PlugCoordinator(DataUpdateCoordinator[PlugState]):
 
 
 async def async_setup_plugs(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
-    """Start a coordinator per plug subentry, and read every plug once (concurrently)."""
+    """Start a coordinator per plug subentry that has none yet, and read those once.
+
+    Every plug at setup, the plugs added or changed later. They are read concurrently.
+    """
     runtime = entry.runtime_data
-
-    @callback
-    def feed_simulated_meter() -> None:
-        if runtime.simulator is not None:  # a real meter measures the plugs itself
-            runtime.simulator.extra_load_va = sum(
-                plug.apparent_power_va for plug in runtime.plugs.values()
-            )
-
-    for subentry in entry.get_subentries_of_type(SUBENTRY_PLUG):
-        runtime.plugs[subentry.subentry_id] = PlugCoordinator(
-            hass, entry, subentry, feed_simulated_meter
-        )
+    new = [
+        PlugCoordinator(hass, entry, subentry, lambda: _feed_simulated_meter(entry))
+        for subentry in entry.get_subentries_of_type(SUBENTRY_PLUG)
+        if subentry.subentry_id not in runtime.plugs
+    ]
+    for plug in new:
+        runtime.plugs[plug.subentry.subentry_id] = plug
     # A plug that does not answer costs at most one timeout here, and only its entities.
-    await asyncio.gather(*(plug.async_refresh() for plug in runtime.plugs.values()))
+    await asyncio.gather(*(plug.async_refresh() for plug in new))
+
+
+async def async_remove_plug(entry: GestionEnergieConfigEntry, subentry_id: str) -> None:
+    """Stop polling the plug of a subentry changed or deleted (nothing if it is no plug)."""
+    plug = entry.runtime_data.plugs.pop(subentry_id, None)
+    if plug is not None:
+        await plug.async_shutdown()
+        _feed_simulated_meter(entry)
+
+
+@callback
+def _feed_simulated_meter(entry: GestionEnergieConfigEntry) -> None:
+    """The simulated meter counts what its plugs draw (a real meter measures them itself)."""
+    runtime = entry.runtime_data
+    if runtime.simulator is not None:
+        runtime.simulator.extra_load_va = sum(
+            plug.apparent_power_va for plug in runtime.plugs.values()
+        )

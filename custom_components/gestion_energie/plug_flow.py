@@ -199,7 +199,7 @@ class PlugSubentryFlow(ConfigSubentryFlow):
             subentry = self._get_reconfigure_subentry()
             if subentry.unique_id != device_id:
                 return self.async_abort(reason="different_plug")
-            # The entry's update listener reloads it with the plug's new settings.
+            # The entry's update listener sets the plug up again with its new settings.
             return self.async_update_and_abort(self._get_entry(), subentry, title=title, data=data)
         if configured_plug(self.hass, device_id) is not None:
             return self.async_abort(reason="already_configured")

@@ -10,9 +10,8 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import UnitOfElectricCurrent, UnitOfEnergy, UnitOfPower
-from homeassistant.core import callback
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_SOCKETS
 from .coordinator import GestionEnergieConfigEntry
@@ -47,20 +46,18 @@ _READINGS: dict[Reading, SensorEntityDescription] = {
 }
 
 
-@callback
-def async_add_plug_sensors(
-    entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Add each plug's sensors under its subentry."""
-    for subentry_id, coordinator in entry.runtime_data.plugs.items():
-        sockets = int(coordinator.subentry.data[CONF_SOCKETS])
-        entities = [
-            PlugSensor(coordinator, reading, index, named=sockets > 1)
-            for index in range(sockets)
-            for reading in coordinator.socket_readings
-        ]
-        entities += [PlugSensor(coordinator, reading) for reading in coordinator.device_readings]
-        async_add_entities(entities, config_subentry_id=subentry_id)
+def plug_sensors(entry: GestionEnergieConfigEntry, subentry: ConfigSubentry) -> list[PlugSensor]:
+    """A plug's sensors (none for a subentry that is no plug)."""
+    coordinator = entry.runtime_data.plugs.get(subentry.subentry_id)
+    if coordinator is None:
+        return []
+    sockets = int(subentry.data[CONF_SOCKETS])
+    entities = [
+        PlugSensor(coordinator, reading, index, named=sockets > 1)
+        for index in range(sockets)
+        for reading in coordinator.socket_readings
+    ]
+    return entities + [PlugSensor(coordinator, reading) for reading in coordinator.device_readings]
 
 
 class PlugSensor(PlugEntity, SensorEntity):

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -34,8 +35,8 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
 from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
-from .plug_sensor import async_add_plug_sensors
-from .shedding_entities import async_add_shedding_sensors
+from .plug_sensor import plug_sensors
+from .shedding_entities import async_add_shedding_sensors, load_status_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
 from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
 
@@ -52,7 +53,8 @@ def label_key(label: str) -> str:
     return label.lower().replace("+1", "_next").replace("-1", "_previous")
 
 
-# Device class, unit and state class of each quantity; `fast` ones move with every frame.
+# Device class, unit and state class of each quantity; `fast` ones move with every frame. The
+# meter counts whole units (Wh, A, V, VA, minutes): decimals would add nothing but zeros.
 _QUANTITIES: dict[Quantity, dict[str, Any]] = {
     Quantity.ENERGY: {
         "device_class": SensorDeviceClass.ENERGY,
@@ -60,6 +62,7 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
         # An index grows by a watt-hour every few seconds; statistics are hourly.
+        "suggested_display_precision": 3,
         "fast": True,
     },
     Quantity.REACTIVE_ENERGY: {
@@ -67,35 +70,41 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "native_unit_of_measurement": UnitOfReactiveEnergy.VOLT_AMPERE_REACTIVE_HOUR,
         "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
+        "suggested_display_precision": 3,
         "fast": True,
     },
     Quantity.CURRENT: {
         "device_class": SensorDeviceClass.CURRENT,
         "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.VOLTAGE: {
         "device_class": SensorDeviceClass.VOLTAGE,
         "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.APPARENT_POWER: {
         "device_class": SensorDeviceClass.APPARENT_POWER,
         "native_unit_of_measurement": UnitOfApparentPower.VOLT_AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.ACTIVE_POWER: {
         "device_class": SensorDeviceClass.POWER,
         "native_unit_of_measurement": UnitOfPower.WATT,
         "state_class": SensorStateClass.MEASUREMENT,
+        "suggested_display_precision": 0,
         "fast": True,
     },
     Quantity.DURATION: {
         "device_class": SensorDeviceClass.DURATION,
         "native_unit_of_measurement": UnitOfTime.MINUTES,
+        "suggested_display_precision": 0,
     },
 }
 
@@ -244,6 +253,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="headroom_percent",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda data: data.headroom_percent,
         fast=True,
     ),
@@ -252,16 +262,8 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="reference_power",
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        suggested_display_precision=0,
         value_fn=lambda data: data.reference_power_va,
-    ),
-    MeterSensorEntityDescription(
-        key="time_to_cutoff",
-        translation_key="time_to_cutoff",
-        device_class=SensorDeviceClass.DURATION,
-        native_unit_of_measurement=UnitOfTime.SECONDS,
-        value_fn=lambda data: None
-        if data.seconds_to_cutoff is None
-        else round(data.seconds_to_cutoff),
     ),
     MeterSensorEntityDescription(
         key="tariff_period",
@@ -269,20 +271,6 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[period.value for period in Period],
         value_fn=lambda data: None if data.tariff_period is None else data.tariff_period.value,
-    ),
-    MeterSensorEntityDescription(
-        key="tempo_today",
-        translation_key="tempo_today",
-        device_class=SensorDeviceClass.ENUM,
-        options=["blue", "white", "red"],
-        value_fn=lambda data: _tempo(data.tempo_today),
-    ),
-    MeterSensorEntityDescription(
-        key="tempo_tomorrow",
-        translation_key="tempo_tomorrow",
-        device_class=SensorDeviceClass.ENUM,
-        options=["blue", "white", "red"],
-        value_fn=lambda data: _tempo(data.tempo_tomorrow),
     ),
     _status_enum("cutoff_switch", "cutoff_switch", CutoffSwitch),
     MeterSensorEntityDescription(
@@ -356,6 +344,36 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
 )
 
 
+NO_CUTOFF = "none"  # the time before cut-off's state while no cut is coming
+TIME_TO_CUTOFF = MeterSensorEntityDescription(
+    key="time_to_cutoff",
+    translation_key="time_to_cutoff",
+    device_class=SensorDeviceClass.DURATION,
+    native_unit_of_measurement=UnitOfTime.SECONDS,
+    suggested_display_precision=0,
+    value_fn=lambda data: None if data.seconds_to_cutoff is None else round(data.seconds_to_cutoff),
+)
+
+
+# Only a Tempo contract has colours: created once the meter tells today's (or already known).
+TEMPO: tuple[MeterSensorEntityDescription, ...] = (
+    MeterSensorEntityDescription(
+        key="tempo_today",
+        translation_key="tempo_today",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_today),
+    ),
+    MeterSensorEntityDescription(
+        key="tempo_tomorrow",
+        translation_key="tempo_tomorrow",
+        device_class=SensorDeviceClass.ENUM,
+        options=["blue", "white", "red"],
+        value_fn=lambda data: _tempo(data.tempo_tomorrow),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: GestionEnergieConfigEntry,
@@ -364,12 +382,23 @@ async def async_setup_entry(
     """Add the interpreted sensors now, and a label's sensors when it is first seen."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(MeterSensor(coordinator, description) for description in INTERPRETED)
+    async_add_entities([TimeToCutoffSensor(coordinator, TIME_TO_CUTOFF)])
     seen: set[str] = set()
     not_counting: dict[str, str] = {}  # unique ids of the indexes not seen counting, by label
+    registry = er.async_get(hass)
+    tempo = [MeterSensor(coordinator, description) for description in TEMPO]
+    tempo_known = any(
+        registry.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, str(sensor.unique_id))
+        for sensor in tempo
+    )
 
     @callback
     def add_new_labels() -> None:
+        nonlocal tempo_known
         data = coordinator.data
+        if not tempo_known and data.tempo_today is not None:
+            tempo_known = True
+            async_add_entities(tempo)
         new = [label for label in data.values if label not in seen]
         if new:
             seen.update(new)
@@ -387,10 +416,13 @@ async def async_setup_entry(
         if not_counting:
             _enable_indexes_that_count(hass, data, not_counting)
 
+    if tempo_known:
+        async_add_entities(tempo)
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
-    async_add_plug_sensors(entry, async_add_entities)
     async_add_shedding_sensors(entry, async_add_entities)
+    for factory in (plug_sensors, load_status_sensors):
+        entry.runtime_data.subentry_entities.async_add_platform(entry, factory, async_add_entities)
 
 
 @callback
@@ -439,6 +471,46 @@ class MeterSensor(MeterEntity, SensorEntity):
     def native_value(self) -> Any:
         """The value, as the description reads it."""
         return self.value
+
+
+class TimeToCutoffSensor(MeterSensor):
+    """Seconds before the meter would cut off, or "none" (translated) while no cut is coming.
+
+    A duration alone would read "unknown" whenever the house draws less than it may, which
+    is most of the time and says nothing. The sensor has no state class (it is kept out of
+    statistics), so its state may be a word when there is no number: a duration while a cut
+    is coming, "none" otherwise (and unknown until the meter tells its cut-off power).
+    """
+
+    @property
+    def _cut_coming(self) -> bool:
+        return self.coordinator.data.seconds_to_cutoff is not None
+
+    @property
+    @override
+    def device_class(self) -> SensorDeviceClass | None:
+        """A duration while a cut is coming."""
+        return SensorDeviceClass.DURATION if self._cut_coming else None
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        """Seconds while a cut is coming."""
+        return UnitOfTime.SECONDS if self._cut_coming else None
+
+    @property
+    @override
+    def suggested_display_precision(self) -> int | None:
+        """Whole seconds while a cut is coming."""
+        return 0 if self._cut_coming else None
+
+    @property
+    @override
+    def native_value(self) -> Any:
+        """The seconds left; "none" when the meter's cut-off power is known and not reached."""
+        if self._cut_coming:
+            return self.value
+        return NO_CUTOFF if self.coordinator.data.cutoff_power_va else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import UnitOfApparentPower
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
@@ -84,7 +85,12 @@ class SheddingEntity(Entity):
             return
         now = self.manager.now()
         interval = self.manager.coordinator.update_interval_s
-        if self._fast and self._written_at is not None and now - self._written_at < interval:
+        if (
+            self._fast
+            and self._written_at is not None
+            and not self.manager.coordinator.write_now
+            and now - self._written_at < interval
+        ):
             return
         self._written, self._written_at = value, now
         self.async_write_ha_state()
@@ -147,6 +153,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda status: _rounded(status.available_va),
         fast=True,
     ),
@@ -156,6 +163,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.APPARENT_POWER,
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda status: round(status.shed_power_va),
     ),
     SheddingSensorEntityDescription(
@@ -306,31 +314,24 @@ def async_add_shedding_binary_sensors(
 def async_add_shedding_sensors(
     entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """The whole-house sensors and each load's status."""
-    if (manager := _manager(entry)) is None:
-        return
-    async_add_entities(SheddingSensor(manager, description) for description in SENSORS)
-    for load in manager.loads.values():
-        async_add_entities([LoadStatusSensor(manager, load)], config_subentry_id=load.subentry_id)
+    """The whole-house sensors."""
+    if (manager := _manager(entry)) is not None:
+        async_add_entities(SheddingSensor(manager, description) for description in SENSORS)
 
 
-@callback
-def async_add_shedding_numbers(
-    entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Each load's priority."""
-    if (manager := _manager(entry)) is None:
-        return
-    for load in manager.loads.values():
-        async_add_entities([LoadPriorityNumber(manager, load)], config_subentry_id=load.subentry_id)
+def _load_entities(
+    kind: Callable[[SheddingManager, ManagedLoad], SheddingEntity],
+) -> Callable[[GestionEnergieConfigEntry, ConfigSubentry], list[SheddingEntity]]:
+    """The factory of a load's entity of `kind` (none for a subentry that is no load)."""
+
+    def make(entry: GestionEnergieConfigEntry, subentry: ConfigSubentry) -> list[SheddingEntity]:
+        manager = _manager(entry)
+        load = None if manager is None else manager.by_subentry.get(subentry.subentry_id)
+        return [] if manager is None or load is None else [kind(manager, load)]
+
+    return make
 
 
-@callback
-def async_add_shedding_buttons(
-    entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
-) -> None:
-    """Each load's boost button."""
-    if (manager := _manager(entry)) is None:
-        return
-    for load in manager.loads.values():
-        async_add_entities([LoadBoostButton(manager, load)], config_subentry_id=load.subentry_id)
+load_status_sensors = _load_entities(LoadStatusSensor)  # the load's status
+load_priority_numbers = _load_entities(LoadPriorityNumber)  # the load's priority
+load_boost_buttons = _load_entities(LoadBoostButton)  # the load's boost button

@@ -149,8 +149,24 @@ class SheddingManager:
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
+        self._store = _store(hass, entry)
+        self._base = settings_from_options(entry.options)  # the options' timing
+        self._read_loads()
+        self.status: Status = self.engine.status(self.now())
+        self._contexts: dict[str, bool] = {}  # the manager's own contexts -> on asked
+        self._intent: dict[str, bool] = {}  # by switch: the last switching asked
+        self._raised: set[str] = set()  # switches with a long-shed issue up
+        self._nothing_left = False  # the cut is coming and no load is left to shed
+        self._last_frame_time: float | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
+        self._stopped = False  # saved for good: nothing more is written
+
+    def _read_loads(self) -> None:
+        """The loads of the entry's subentries, with a fresh engine (`async_start` restores)."""
         self.loads: dict[str, ManagedLoad] = {}  # by switch entity id
-        for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
+        for subentry in self.entry.get_subentries_of_type(SUBENTRY_LOAD):
             load = load_from_subentry(subentry.subentry_id, subentry.title, dict(subentry.data))
             self.loads[load.switch] = load
         self.by_subentry = {load.subentry_id: load for load in self.loads.values()}
@@ -159,21 +175,10 @@ class SheddingManager:
             for load in self.loads.values()
             if load.config.power_sensor
         }
-        self._store = _store(hass, entry)
-        self._base = settings_from_options(entry.options)  # the options' timing
         self.settings = self._base
         self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
         self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
         self.engine = SheddingEngine(self.settings, self._configs())
-        self.status: Status = self.engine.status(self.now())
-        self._contexts: dict[str, bool] = {}  # the manager's own contexts -> on asked
-        self._intent: dict[str, bool] = {}  # by switch: the last switching asked
-        self._raised: set[str] = set()  # switches with a long-shed issue up
-        self._last_frame_time: float | None = None
-        self._listeners: list[CALLBACK_TYPE] = []
-        self._unsubs: list[CALLBACK_TYPE] = []
-        self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
-        self._stopped = False  # saved for good: nothing more is written
 
     # Life cycle
 
@@ -225,8 +230,23 @@ class SheddingManager:
             self._raised.discard(switch)
             _clear_long_shed(self.hass, self._issue_id(switch))
         self._stopped = True
+        if self._nothing_left:  # told again, if still true, by the next frame
+            self._nothing_left = False
+            persistent_notification.async_dismiss(self.hass, self._nothing_left_id)
         await self._store.async_save(self._data())
         await async_give_back(self.hass, self.entry, let_go)
+
+    async def async_reload_loads(self) -> None:
+        """A load was added, changed or deleted: stop, read the loads again and start again.
+
+        What a reload of the entry did for them, with the meter and its entities left running:
+        a deleted load is given back, the others carry on from the state just saved.
+        """
+        await self.async_stop()
+        self._read_loads()
+        self._raised.intersection_update(self.loads)
+        self._stopped = False
+        await self.async_start()
 
     async def _async_on_stop(self, _event: Event) -> None:
         await self._store.async_save(self._data())
@@ -268,7 +288,7 @@ class SheddingManager:
         """A managed switch or power sensor was renamed: its load follows it.
 
         The engine's state moves to the new entity id at once, then the subentry is updated,
-        which reloads the entry (the state saved at stop is the renamed one).
+        which reloads the loads (the state saved at stop is the renamed one).
         """
         data = event.data
         assert data["action"] == "update"  # noqa: S101 - the event filter lets only these by
@@ -339,10 +359,50 @@ class SheddingManager:
     @callback
     def _on_frame(self) -> None:
         """A frame arrived, or the meter went silent: a reading for the engine."""
+        if self.coordinator.write_now:
+            return  # the same frame handed again, for the entities to write it
         sample = self._sample()
         if sample is None:
             return
-        self._carry_out(self.engine.update_meter(sample), sample.time)
+        actions = self.engine.update_meter(sample)
+        if any(isinstance(action, Shed) for action in actions):
+            self.coordinator.async_write_now()  # the frame a shed rests on shows in history
+        self._carry_out(actions, sample.time)
+        self._watch_nothing_left(sample.seconds_left)
+
+    @property
+    def _nothing_left_id(self) -> str:
+        return f"nothing_left_to_shed_{self.entry.entry_id}"
+
+    def _watch_nothing_left(self, seconds_left: float | None) -> None:
+        """A notification while the cut is coming and no load is left to shed.
+
+        Left to shed: a load that is on, may be cut while it runs, and is neither held off nor
+        left alone (a user's switch-on, a boost). None left, only the user can avoid the cut.
+        """
+        sheddable = [
+            switch
+            for switch in self.loads
+            if self.loads[switch].config.may_interrupt
+            and switch not in self.status.overrides
+            and not self._held(switch)
+            and (state := self.hass.states.get(switch)) is not None
+            and state.state == STATE_ON
+        ]
+        coming = seconds_left is not None and bool(self.loads) and not sheddable
+        notification_id = self._nothing_left_id
+        if coming and not self._nothing_left:
+            assert seconds_left is not None  # noqa: S101 - coming says so
+            minutes = str(max(1, round(seconds_left / 60)))
+            placeholders = {"meter": self.entry.title, "minutes": minutes}
+            self.entry.async_create_task(
+                self.hass,
+                self._async_notify("nothing_left_to_shed", notification_id, placeholders),
+                "shedding notification nothing left",
+            )
+        elif not coming and self._nothing_left:
+            persistent_notification.async_dismiss(self.hass, notification_id)
+        self._nothing_left = coming
 
     def _sample(self) -> MeterSample | None:
         data = self.coordinator.data
@@ -498,11 +558,9 @@ class SheddingManager:
         for action in actions:
             match action:
                 case Shed():
-                    if self._switch(action.load, on=False):
-                        self._fire(EVENT_LOAD_SHED, action.load, action.reason)
+                    self._switch(action.load, on=False, reason=action.reason)
                 case Restore():
-                    if self._switch(action.load, on=True):
-                        self._fire(EVENT_LOAD_RESTORED, action.load, action.reason)
+                    self._switch(action.load, on=True, reason=action.reason)
                 case Notify():
                     self._notify("load_can_return", action.load)
                 case RaiseLongShed():
@@ -516,25 +574,26 @@ class SheddingManager:
         for update in list(self._listeners):
             update()
 
-    def _switch(self, switch: str, *, on: bool) -> bool:
-        """Ask the switch to switch; False if it cannot be reached (nothing is sent)."""
+    def _switch(self, switch: str, *, on: bool, reason: str) -> None:
+        """Ask the switch to switch, and say why; nothing is sent if it cannot be reached."""
         if self._load_state(switch) is None:
             # Home Assistant would skip an unavailable switch without a word.
             LOGGER.warning("Could not switch %s %s: it is unavailable", switch, _on_off(on))
             self.engine.switch_failed(switch, on, self.now(), reachable=False)
-            return False
+            return
         context = Context()
         self._contexts[context.id] = on
         while len(self._contexts) > MAX_CONTEXTS:
             del self._contexts[next(iter(self._contexts))]
         self._intent[switch] = on
+        # First under the switching's context: the logbook credits the change to this event.
+        self._fire(EVENT_LOAD_RESTORED if on else EVENT_LOAD_SHED, switch, reason, context)
         call = self.entry.async_create_task(
             self.hass, self._async_call(switch, on, context), f"shedding {switch}", eager_start=True
         )
         if not call.done():
             self._calls.add(call)
             call.add_done_callback(self._calls.discard)
-        return True
 
     async def _async_call(self, switch: str, on: bool, context: Context) -> None:
         try:
@@ -553,7 +612,7 @@ class SheddingManager:
             self.engine.switch_failed(switch, on, now)
             self._carry_out([], now, save=True)
 
-    def _fire(self, event_type: str, switch: str, reason: str) -> None:
+    def _fire(self, event_type: str, switch: str, reason: str, context: Context) -> None:
         load = self.loads[switch]
         self.hass.bus.async_fire(
             event_type,
@@ -564,6 +623,7 @@ class SheddingManager:
                 "config_entry_id": self.entry.entry_id,
                 "subentry_id": load.subentry_id,
             },
+            context=context,
         )
 
     def _issue_id(self, switch: str) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_PORT, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
 
 from .const import (
     CONF_ADDRESS,
@@ -14,6 +18,7 @@ from .const import (
     CONF_CONTRACT,
     CONF_DATA_RATE,
     CONF_IRQ_PIN,
+    CONF_METER_ADDRESS,
     CONF_MODE,
     CONF_PA_LEVEL,
     CONF_SERIAL_PORT,
@@ -21,6 +26,7 @@ from .const import (
     CONF_SPI_BUS,
     CONF_SPI_DEVICE,
     CONF_SUBSCRIBED_KVA,
+    DOMAIN,
     MODE_BAUDRATES,
     SOURCE_NETWORK,
     SOURCE_RADIO,
@@ -28,7 +34,7 @@ from .const import (
     SOURCE_SIMULATOR,
 )
 from .radio.chip import DataRate, PaLevel, RadioConfig
-from .simulators.meter import Contract, SimulatedMeter, SimulatedMeterSource
+from .simulators.meter import SIMULATED_ADDRESS, Contract, SimulatedMeter, SimulatedMeterSource
 from .sources.base import DataCallback, MeterSource, StatusCallback
 from .sources.radio import RadioSource, pyrf24_chip
 from .sources.serialport import SerialSource
@@ -37,6 +43,7 @@ from .tic import TicMode
 
 # The radio chip's driver; the hardware edge, replaced by a fake radio in tests.
 RADIO_CHIP_FACTORY = pyrf24_chip
+SIMULATOR_SAVE_INTERVAL = timedelta(minutes=1)
 
 
 def radio_config(data: dict[str, Any]) -> RadioConfig:
@@ -77,7 +84,30 @@ def create_source(
             mode=TicMode(data[CONF_MODE]),
             contract=Contract(data[CONF_CONTRACT]),
             subscribed_kva=int(data[CONF_SUBSCRIBED_KVA]),
+            address=data.get(CONF_METER_ADDRESS, SIMULATED_ADDRESS),
         )
         return SimulatedMeterSource(meter, on_data, on_status=on_status), meter
     msg = f"unknown source {kind!r}"
     raise ValueError(msg)
+
+
+async def async_keep_simulated_indexes(
+    hass: HomeAssistant, entry: ConfigEntry, meter: SimulatedMeter
+) -> None:
+    """The simulated meter's indexes carry on across reloads and restarts, as a real one's.
+
+    Saved every minute, when Home Assistant stops and when the entry unloads: an index that
+    started again from its seed would go backwards in the Energy dashboard.
+    """
+    store: Store[dict[str, float]] = Store(hass, 1, f"{DOMAIN}.simulator.{entry.entry_id}")
+    if saved := await store.async_load():
+        meter.continue_from(saved)
+
+    async def save(_event: object = None) -> None:
+        await store.async_save(meter.indexes_wh())
+
+    entry.async_on_unload(
+        async_track_time_interval(hass, save, SIMULATOR_SAVE_INTERVAL, cancel_on_shutdown=True)
+    )
+    entry.async_on_unload(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, save))
+    entry.async_on_unload(save)

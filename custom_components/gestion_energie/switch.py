@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -23,13 +24,21 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sockets' switches, each plug's under its subentry."""
-    for subentry_id, coordinator in entry.runtime_data.plugs.items():
-        sockets = int(coordinator.subentry.data[CONF_SOCKETS])
-        async_add_entities(
-            (SocketSwitch(coordinator, index, single=sockets == 1) for index in range(sockets)),
-            config_subentry_id=subentry_id,
-        )
+    entry.runtime_data.subentry_entities.async_add_platform(
+        entry, _socket_switches, async_add_entities
+    )
     async_add_shedding_switches(entry, async_add_entities)
+
+
+def _socket_switches(
+    entry: GestionEnergieConfigEntry, subentry: ConfigSubentry
+) -> list[SocketSwitch]:
+    """A plug's switches, one per socket (none for a subentry that is no plug)."""
+    coordinator = entry.runtime_data.plugs.get(subentry.subentry_id)
+    if coordinator is None:
+        return []
+    sockets = int(subentry.data[CONF_SOCKETS])
+    return [SocketSwitch(coordinator, index, single=sockets == 1) for index in range(sockets)]
 
 
 class SocketSwitch(PlugEntity, SwitchEntity):

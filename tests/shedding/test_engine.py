@@ -236,6 +236,27 @@ def test_two_switchings_at_once_teach_nothing() -> None:
     assert engine.estimated_power_w("switch.high") == 2000
 
 
+def test_a_step_whose_reading_before_misses_other_switchings_teaches_nothing() -> None:
+    heater = LoadConfig("switch.heater", priority=1, declared_power_w=2000)
+    lamps = [LoadConfig(f"switch.lamp_{n}", priority=5, declared_power_w=600) for n in (1, 2)]
+    engine = make_engine(heater, *lamps)
+    for load in (heater, *lamps):
+        engine.update_load(LoadState(load.load, is_on=True), 0.0)
+    feed(engine, 0, 20, 5000)
+    # Both lamps go off together, then the heater before the meter showed the lamps' step:
+    # the reading before the heater's switching still has the lamps in it.
+    engine.update_load(LoadState("switch.lamp_1", is_on=False), 20.0)
+    engine.update_load(LoadState("switch.lamp_2", is_on=False), 20.2)
+    feed(engine, 20, 22, 5000)
+    engine.update_load(LoadState("switch.heater", is_on=False), 22.0)
+    feed(engine, 22, 40, 1800)
+    assert engine.estimated_power_w("switch.heater") == 2000  # not the 3,200 VA step
+    # Once the meter has shown them, a switching teaches again.
+    engine.update_load(LoadState("switch.heater", is_on=True), 40.0)
+    feed(engine, 40, 60, 3900)
+    assert engine.estimated_power_w("switch.heater") == 2050
+
+
 def test_restores_wait_for_a_recent_reading() -> None:
     engine = make_engine(LOW)
     feed(engine, 0, 1, 9000, seconds_left=10.0)

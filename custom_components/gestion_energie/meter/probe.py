@@ -76,6 +76,7 @@ async def probe_meter(
                 found.append(ProbeResult(frame.mode, address, frames))
 
     source = make_source(on_data)
+    source.probing = True
     await source.start()
     try:
         async with asyncio.timeout(listen_s):

@@ -120,6 +120,7 @@ class SheddingEngine:
         self._history: list[tuple[float, float]] = []  # recent fresh readings: time, VA
         self._watch_since: float | None = None  # first input: silence is counted from there
         self._observations: list[_Observation] = []
+        self._switched_at: dict[str, float] = {}  # each load's last switching (its anchor)
 
     # Inputs
 
@@ -244,6 +245,8 @@ class SheddingEngine:
         for observation in self._observations:
             if observation.load == load_id:
                 observation.load = new_id
+        if load_id in self._switched_at:
+            self._switched_at[new_id] = self._switched_at.pop(load_id)
 
     def set_priority(self, load_id: str, priority: int) -> None:
         """Change a load's priority."""
@@ -435,12 +438,16 @@ class SheddingEngine:
 
     def _observe(self, load: _Load, anchor: float) -> None:
         """Await the meter's step for this switching, unless another one blurs it."""
+        others = [at for name, at in self._switched_at.items() if name != load.config.load]
+        self._switched_at[load.config.load] = anchor
         if self._observations:
             self._observations = []  # two switchings at once: neither step can be told apart
             return
         before = [(time, va) for time, va in self._history if time <= anchor]
         if not before or anchor - before[-1][0] > self.settings.settle_s:
             return
+        if others and before[-1][0] < max(others) + self.settings.settle_s:
+            return  # the reading before may not show another load's switching yet
         self._observations.append(
             _Observation(load.config.load, bool(load.is_on), anchor, before[-1][1]),
         )

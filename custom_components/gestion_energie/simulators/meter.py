@@ -53,6 +53,7 @@ _SUPPLY = Supply(three_phase=False)  # the simulated meter is single-phase
 OFF_PEAK_HOURS = (22, 6)  # 22:00 to 06:00
 LOAD_CURVE_PERIOD_S = 1800
 _TEMPO_COLOURS = ("BLEU", "BLAN", "ROUG")
+SIMULATED_ADDRESS = "042164123456"  # the first simulated meter's; the next ones count up
 
 
 def daily_load_va(when: datetime) -> float:
@@ -106,7 +107,7 @@ class SimulatedMeter:
         mode: TicMode = TicMode.STANDARD,
         contract: Contract = Contract.OFF_PEAK,
         subscribed_kva: int = 6,
-        address: str = "042164123456",
+        address: str = SIMULATED_ADDRESS,
         seed: int = 0,
     ) -> None:
         """Set up the meter; indexes start from plausible values."""
@@ -190,6 +191,11 @@ class SimulatedMeter:
     def indexes_wh(self) -> dict[str, float]:
         """The indexes that counted so far (the others are at `initial_index_wh`)."""
         return dict(self._indexes_wh)
+
+    def continue_from(self, indexes_wh: dict[str, float]) -> None:
+        """Carry on counting from indexes saved earlier, as a real meter keeps its own."""
+        for label, wh in indexes_wh.items():
+            self._indexes_wh[label] = max(float(wh), self._index_wh(label))
 
     def _index_wh(self, label: str) -> float:
         return self._indexes_wh.get(label, initial_index_wh(label))
@@ -299,7 +305,7 @@ class SimulatedMeter:
             Group(
                 "STGE", f"{self._status_register(when, tariff, colour_today, colour_tomorrow):08X}"
             ),
-            Group("MSG1", f"{'PAS DE MESSAGE':<32}"),
+            Group("MSG1", f"{'PAS DE':<16}{'MESSAGE':<16}"),  # two display lines
             Group("PRM", "01234567890123"),
             Group("RELAIS", "001" if is_off_peak(when) else "000"),
             Group("NTARF", f"{tariff:02}"),

@@ -87,6 +87,8 @@ class MeterSource(ABC):
         self.backoff = backoff or Backoff()
         self._status = SourceStatus()
         self._down_logged = False
+        # A form's test of the source shows its failures: the log needs no warning then.
+        self.probing = False
         self._last_data_monotonic: float | None = None
 
     @property
@@ -143,7 +145,8 @@ class MeterSource(ABC):
             status.errors += 1
         self._notify()
         if not self._down_logged:
-            _LOGGER.warning("%s is unavailable: %s", self.name, str(error) or type(error).__name__)
+            log = _LOGGER.debug if self.probing else _LOGGER.warning
+            log("%s is unavailable: %s", self.name, str(error) or type(error).__name__)
             self._down_logged = True
         else:
             _LOGGER.debug("%s still unavailable: %s", self.name, error)

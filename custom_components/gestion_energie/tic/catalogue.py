@@ -626,6 +626,9 @@ _STANDARD: list[LabelSpec] = [
 ]
 
 CATALOGUE: dict[str, LabelSpec] = {spec.label: spec for spec in (*_HISTORIC, *_STANDARD)}
+# Messages for the meter's display of 16-character lines: the spaces that pad each line are
+# no part of the text ("PAS DE          MESSAGE" is "PAS DE MESSAGE").
+_MESSAGES = frozenset({"MSG1", "MSG2"})
 
 
 def parse_value(label: str, data: str) -> int | str | None:
@@ -644,5 +647,5 @@ def parse_value(label: str, data: str) -> int | str | None:
         case ValueKind.HEX:
             return int(data, 16)
         case ValueKind.TEXT:
-            return data.strip()
+            return " ".join(data.split()) if label in _MESSAGES else data.strip()
     return None  # ValueKind.EMPTY: the value is the horodate
