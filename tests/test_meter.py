@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
@@ -209,3 +209,23 @@ async def test_unload_stops_the_source(
     source = loaded_simulator.runtime_data.source
     assert await hass.config_entries.async_unload(loaded_simulator.entry_id)
     assert source._task is None
+
+
+async def test_last_frame_time_is_not_written_with_every_interval(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    written: list[str] = []
+    hass.bus.async_listen(
+        EVENT_STATE_CHANGED, lambda event: written.append(event.data["entity_id"])
+    )
+    for second in range(60):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame(power=1000 + second))
+    await hass.async_block_till_done()
+    entry = er.async_get(hass).async_get(f"sensor.linky_{'last_valid_frame'}")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert "sensor.linky_last_valid_frame" not in written
+    # That frames arrive is still known: the link quality, and the time in the data.
+    assert hass.states.get("sensor.linky_link_quality").state == "100.0"  # type: ignore[union-attr]
+    assert coordinator.data.last_frame_time == freezer().timestamp()  # type: ignore[attr-defined]

@@ -318,11 +318,17 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=status_field("mobile_peak"),
         entity_registry_enabled_default=False,
     ),
+    # A new time with every frame: enabled, it would fill the recorder and the device's
+    # activity with a row per interval. That frames arrive is shown without it: entities
+    # turn unavailable and a repair issue is raised when they stop, the link quality
+    # counts rejected groups, diagnostics hold the time. Disabled, like other integrations'
+    # "last seen" sensors; a user who enables it opted in.
     MeterSensorEntityDescription(
         key="last_frame",
         translation_key="last_frame",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=_last_frame,
         fast=True,
     ),
