@@ -71,6 +71,7 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
             now = START + second
             coordinator.clock = lambda now=now: now
             coordinator.async_receive(meter.frame(now))
+            coordinator.async_write_due()  # the held-back writes' timer, on the simulated clock
             if second % 60 == 0:
                 await hass.async_block_till_done()
         await _settle(hass)

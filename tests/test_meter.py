@@ -123,6 +123,32 @@ async def test_overload_is_written_at_once_but_power_at_most_once_per_interval(
     assert hass.states.get("sensor.linky_power_now").state == "7000"  # type: ignore[union-attr]
 
 
+async def test_a_change_held_back_is_written_when_the_interval_ends(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.tick(timedelta(seconds=11))
+    coordinator.async_receive(standard_frame(power=1000))
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=11))
+    coordinator.async_receive(standard_frame(power=1100))  # written: the interval passed
+    freezer.tick(timedelta(seconds=1))
+    coordinator.async_receive(standard_frame(power=2500))  # held back: too soon
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
+    # The meter goes on sending the same power: no frame changes it again.
+    for _ in range(8):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame(power=2500))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
+    freezer.tick(timedelta(seconds=1))  # 10 s after the last write
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_power_now").state == "2500"  # type: ignore[union-attr]
+    assert hass.states.get("sensor.linky_headroom").state == "3500"  # type: ignore[union-attr]
+
+
 async def test_real_time_policy_writes_every_change(
     hass: HomeAssistant, coordinator: MeterCoordinator, loaded_simulator: MockConfigEntry
 ) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -87,6 +87,10 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._bad_since: float | None = None  # first rejected group since the last frame
         self._rejected_at_last_frame = 0
+        # Entities holding back a change, and when (clock) they may write it: one timer
+        # for all of them, set for the earliest.
+        self._held_back: dict[CALLBACK_TYPE, float] = {}
+        self._unsub_held_back: CALLBACK_TYPE | None = None
 
     @property
     def update_interval_s(self) -> int:
@@ -111,6 +115,44 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         if self._unsub_stale is not None:
             self._unsub_stale()
             self._unsub_stale = None
+        self._held_back.clear()
+        self._schedule_held_back()
+
+    @callback
+    def async_write_later(self, write: CALLBACK_TYPE, due: float) -> None:
+        """Call `write` at `due` (the clock's time), so a value held back gets written."""
+        if self._held_back.get(write, due) < due:
+            return  # already due earlier
+        self._held_back[write] = due
+        self._schedule_held_back()
+
+    @callback
+    def async_cancel_write_later(self, write: CALLBACK_TYPE) -> None:
+        """Forget a write asked for (its entity is removed)."""
+        if self._held_back.pop(write, None) is not None:
+            self._schedule_held_back()
+
+    @callback
+    def async_write_due(self, _now: object = None) -> None:
+        """Run the writes whose time has come."""
+        self._unsub_held_back = None
+        now = self.clock()
+        due = [write for write, at in self._held_back.items() if at <= now]
+        for write in due:
+            del self._held_back[write]
+        for write in due:
+            write()
+        self._schedule_held_back()
+
+    def _schedule_held_back(self) -> None:
+        if self._unsub_held_back is not None:
+            self._unsub_held_back()
+            self._unsub_held_back = None
+        if self._held_back:
+            delay = min(self._held_back.values()) - self.clock()
+            self._unsub_held_back = async_call_later(
+                self.hass, max(delay, 0.0), self.async_write_due
+            )
 
     @callback
     def async_receive(self, data: bytes) -> None:

@@ -84,6 +84,12 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         self._written: tuple[bool, Any] | None = None  # (available, value) last written
         self._written_at = 0.0
 
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a write held back for the interval's end."""
+        await super().async_will_remove_from_hass()
+        self.coordinator.async_cancel_write_later(self._handle_coordinator_update)
+
     @property
     def value(self) -> Any:
         """The entity's current value from the coordinator's data."""
@@ -99,12 +105,12 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         now = self.coordinator.clock()
         # A first value, or a change of availability, is news worth writing at once.
         first = self._written is None or self._written[1] is None or current[0] != self._written[0]
-        if (
-            self.entity_description.fast
-            and not first
-            and now - self._written_at < self.coordinator.update_interval_s
-        ):
-            return
+        if self.entity_description.fast and not first:
+            due = self._written_at + self.coordinator.update_interval_s
+            if now < due:
+                # Written when the interval ends, unless a later frame writes it first.
+                self.coordinator.async_write_later(self._handle_coordinator_update, due)
+                return
         self._written = current
         self._written_at = now
         self.async_write_ha_state()
