@@ -91,6 +91,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         # for all of them, set for the earliest.
         self._held_back: dict[CALLBACK_TYPE, float] = {}
         self._unsub_held_back: CALLBACK_TYPE | None = None
+        self._held_back_timer_at: float | None = None
 
     @property
     def update_interval_s(self) -> int:
@@ -121,10 +122,12 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     @callback
     def async_write_later(self, write: CALLBACK_TYPE, due: float) -> None:
         """Call `write` at `due` (the clock's time), so a value held back gets written."""
-        if self._held_back.get(write, due) < due:
-            return  # already due earlier
+        held = self._held_back.get(write)
+        if held is not None and held <= due:
+            return  # asked for already: then it checks whether it is still due
         self._held_back[write] = due
-        self._schedule_held_back()
+        if self._held_back_timer_at is None or due < self._held_back_timer_at:
+            self._schedule_held_back()
 
     @callback
     def async_cancel_write_later(self, write: CALLBACK_TYPE) -> None:
@@ -135,7 +138,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     @callback
     def async_write_due(self, _now: object = None) -> None:
         """Run the writes whose time has come."""
-        self._unsub_held_back = None
+        self._unsub_held_back = self._held_back_timer_at = None
         now = self.clock()
         due = [write for write, at in self._held_back.items() if at <= now]
         for write in due:
@@ -147,11 +150,11 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
     def _schedule_held_back(self) -> None:
         if self._unsub_held_back is not None:
             self._unsub_held_back()
-            self._unsub_held_back = None
+            self._unsub_held_back = self._held_back_timer_at = None
         if self._held_back:
-            delay = min(self._held_back.values()) - self.clock()
+            self._held_back_timer_at = min(self._held_back.values())
             self._unsub_held_back = async_call_later(
-                self.hass, max(delay, 0.0), self.async_write_due
+                self.hass, max(self._held_back_timer_at - self.clock(), 0.0), self.async_write_due
             )
 
     @callback

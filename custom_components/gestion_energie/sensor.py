@@ -30,6 +30,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
+from .meter.write_policy import CURRENT, EVERY_MINUTE, INDEX, PERCENT, POWER, VOLTAGE
 from .plug_sensor import async_add_plug_sensors
 from .shedding_entities import async_add_shedding_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -48,7 +49,8 @@ def label_key(label: str) -> str:
     return label.lower().replace("+1", "_next").replace("-1", "_previous")
 
 
-# Device class, unit and state class of each quantity; `fast` ones move with every frame.
+# Device class, unit and state class of each quantity, and how those that move with every
+# frame are written.
 _QUANTITIES: dict[Quantity, dict[str, Any]] = {
     Quantity.ENERGY: {
         "device_class": SensorDeviceClass.ENERGY,
@@ -56,38 +58,38 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
         # An index grows by a watt-hour every few seconds; statistics are hourly.
-        "fast": True,
+        "moving": INDEX,
     },
     Quantity.REACTIVE_ENERGY: {
         "device_class": SensorDeviceClass.REACTIVE_ENERGY,
         "native_unit_of_measurement": UnitOfReactiveEnergy.VOLT_AMPERE_REACTIVE_HOUR,
         "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
-        "fast": True,
+        "moving": INDEX,
     },
     Quantity.CURRENT: {
         "device_class": SensorDeviceClass.CURRENT,
         "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
-        "fast": True,
+        "moving": CURRENT,
     },
     Quantity.VOLTAGE: {
         "device_class": SensorDeviceClass.VOLTAGE,
         "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
         "state_class": SensorStateClass.MEASUREMENT,
-        "fast": True,
+        "moving": VOLTAGE,
     },
     Quantity.APPARENT_POWER: {
         "device_class": SensorDeviceClass.APPARENT_POWER,
         "native_unit_of_measurement": UnitOfApparentPower.VOLT_AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
-        "fast": True,
+        "moving": POWER,
     },
     Quantity.ACTIVE_POWER: {
         "device_class": SensorDeviceClass.POWER,
         "native_unit_of_measurement": UnitOfPower.WATT,
         "state_class": SensorStateClass.MEASUREMENT,
-        "fast": True,
+        "moving": POWER,
     },
     Quantity.DURATION: {
         "device_class": SensorDeviceClass.DURATION,
@@ -172,7 +174,7 @@ def label_descriptions(spec: LabelSpec, data: MeterData) -> list[MeterSensorEnti
         base = replace(base, **_QUANTITIES[spec.quantity])
         if spec.unit == "kVA":
             base = replace(base, native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE)
-            base = replace(base, fast=False)
+            base = replace(base, moving=None)
     descriptions = [base]
     if spec.timestamped_maximum:
         descriptions.append(
@@ -241,7 +243,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.headroom_percent,
-        fast=True,
+        moving=PERCENT,
     ),
     MeterSensorEntityDescription(
         key="reference_power",
@@ -322,7 +324,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
     # activity with a row per interval. That frames arrive is shown without it: entities
     # turn unavailable and a repair issue is raised when they stop, the link quality
     # counts rejected groups, diagnostics hold the time. Disabled, like other integrations'
-    # "last seen" sensors; a user who enables it opted in.
+    # "last seen" sensors; enabled, it is written once a minute.
     MeterSensorEntityDescription(
         key="last_frame",
         translation_key="last_frame",
@@ -330,7 +332,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=_last_frame,
-        fast=True,
+        moving=EVERY_MINUTE,
     ),
     MeterSensorEntityDescription(
         key="link_quality",
@@ -339,7 +341,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_link_quality,
-        fast=True,
+        moving=EVERY_MINUTE,
     ),
     MeterSensorEntityDescription(
         key="rejected_groups",

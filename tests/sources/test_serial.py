@@ -302,7 +302,7 @@ async def test_a_frame_in_small_writes_is_read_in_a_few_reads(pty: Pty) -> None:
             for chunk in chunks:
                 pty.write(chunk)
                 await asyncio.sleep(0.01)  # the line's pace, faster than 1200 baud
-            await wait_for(lambda index=index: decode(b"".join(reads))[-1:] == [index])
+            await wait_for(lambda: decode(b"".join(reads))[-1:] == [index])  # noqa: B023
             chunks_per_frame.append(len(chunks))
             reads_per_frame.append(len(reads) - before)
             await asyncio.sleep(0.05)  # the gap between frames
