@@ -130,7 +130,13 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
             if at_once:
                 gate.wrote(current[1], now)
             elif (
-                due := gate.consider(current[1], now, coordinator.update_interval_s, frame=frame)
+                due := gate.consider(
+                    current[1],
+                    now,
+                    coordinator.update_interval_s,
+                    frame=frame,
+                    reference=coordinator.data.reference_power_va,
+                )
             ) is not None:
                 coordinator.async_write_later(self._write_held_back, due)
                 return

@@ -30,7 +30,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
-from .meter.write_policy import CURRENT, EVERY_MINUTE, INDEX, PERCENT, POWER, VOLTAGE
+from .meter.write_policy import (
+    CURRENT,
+    EVERY_MINUTE,
+    HEADROOM,
+    HEADROOM_PERCENT,
+    INDEX,
+    POWER,
+    VOLTAGE,
+)
 from .plug_sensor import async_add_plug_sensors
 from .shedding_entities import async_add_shedding_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -235,7 +243,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         key="headroom",
         translation_key="headroom",
         value_fn=lambda data: data.headroom_va,
-        **_QUANTITIES[Quantity.APPARENT_POWER],
+        **{**_QUANTITIES[Quantity.APPARENT_POWER], "moving": HEADROOM},
     ),
     MeterSensorEntityDescription(
         key="headroom_percent",
@@ -243,7 +251,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.headroom_percent,
-        moving=PERCENT,
+        moving=HEADROOM_PERCENT,
     ),
     MeterSensorEntityDescription(
         key="reference_power",

@@ -35,7 +35,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .entity import meter_device_info
-from .meter.write_policy import POWER, Moving, WriteGate
+from .meter.write_policy import HEADROOM, Moving, WriteGate
 from .shedding import Status
 from .shedding_const import DEFAULT_BOOST, MAX_PRIORITY, MIN_PRIORITY
 from .shedding_manager import LoadStatus, ManagedLoad, SheddingManager
@@ -101,7 +101,13 @@ class SheddingEntity(Entity):
             if self._written is None:
                 gate.wrote(value, now)
             elif (
-                due := gate.consider(value, now, coordinator.update_interval_s, frame=frame)
+                due := gate.consider(
+                    value,
+                    now,
+                    coordinator.update_interval_s,
+                    frame=frame,
+                    reference=coordinator.data.reference_power_va,
+                )
             ) is not None:
                 coordinator.async_write_later(self._write_held_back, due)
                 return
@@ -167,7 +173,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda status: _rounded(status.available_va),
-        moving=POWER,
+        moving=HEADROOM,
     ),
     SheddingSensorEntityDescription(
         key="shed_power",

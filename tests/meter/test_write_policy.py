@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from custom_components.gestion_energie.meter.write_policy import (
+    HEADROOM,
     INDEX,
     POWER,
     REFRESH_S,
@@ -73,3 +74,13 @@ def test_a_longer_interval_of_the_options_wins() -> None:
     for second in (1.0, 2.0, 3.0):
         due = power.consider(3000, second, 600)
     assert due == 600.0  # refresh and interval alike
+
+
+def test_headroom_steps_are_a_share_of_the_reference_power() -> None:
+    gate = WriteGate(HEADROOM)
+    gate.wrote(2800, 0.0)
+    for second in (20.0, 21.0, 22.0):  # 250 VA: under 5 % of 6 kVA, if 9 % of the room
+        assert gate.consider(2550, second, 10, reference=6000) == REFRESH_S
+    for second in (23.0, 24.0):
+        gate.consider(2450, second, 10, reference=6000)
+    assert gate.consider(2450, 25.0, 10, reference=6000) is None

@@ -21,19 +21,35 @@ REFRESH_S = 300.0
 INDEX_SPACING_S = 60.0
 
 
-def relative_step(share: float, floor: float) -> Callable[[float], float]:
+# A step, from the value last written and the contract's reference power (None: unknown).
+type Step = Callable[[float, float | None], float]
+
+
+def relative_step(share: float, floor: float) -> Step:
     """A step of `share` of the value last written, at least `floor`."""
 
-    def step(written: float) -> float:
+    def step(written: float, _reference: float | None) -> float:
         return max(abs(written) * share, floor)
 
     return step
 
 
-def fixed_step(size: float) -> Callable[[float], float]:
+def reference_step(share: float, floor: float) -> Step:
+    """A step of `share` of the reference power, at least `floor`.
+
+    For the room left below it, which moves by the volt-amperes the power drawn moves by.
+    """
+
+    def step(_written: float, reference: float | None) -> float:
+        return max((reference or 0.0) * share, floor)
+
+    return step
+
+
+def fixed_step(size: float) -> Step:
     """The same step whatever the value."""
 
-    def step(_written: float) -> float:
+    def step(_written: float, _reference: float | None) -> float:
         return size
 
     return step
@@ -49,13 +65,14 @@ class Moving:
     changes (an index starts or stops counting).
     """
 
-    step: Callable[[float], float] | None = None
+    step: Step | None = None
     spacing_s: float | None = None
     with_period: bool = False
 
 
 POWER = Moving(step=relative_step(0.05, 20))
-PERCENT = Moving(step=relative_step(0.05, 1))
+HEADROOM = Moving(step=reference_step(0.05, 20))
+HEADROOM_PERCENT = Moving(step=fixed_step(5))  # points of the reference power
 CURRENT = Moving(step=fixed_step(1))
 VOLTAGE = Moving(step=fixed_step(1))
 INDEX = Moving(spacing_s=INDEX_SPACING_S, with_period=True)
@@ -76,20 +93,29 @@ class WriteGate:
         self._side = 0  # above (1) or below (-1) the value written
 
     def consider(
-        self, value: object, now: float, interval_s: float, *, frame: bool = True
+        self,
+        value: object,
+        now: float,
+        interval_s: float,
+        *,
+        frame: bool = True,
+        reference: float | None = None,
     ) -> float | None:
         """None if `value` (not the one written) is to be written now, else when it is due.
 
         `frame`: called for a new frame (that counts towards settling), not by a timer.
+        `reference`: the contract's reference power, for steps measured against it.
         Once it returns None, the value counts as written.
         """
-        due = self._due(value, interval_s, frame=frame)
+        due = self._due(value, interval_s, frame=frame, reference=reference)
         if now < due:
             return due
         self.wrote(value, now)
         return None
 
-    def _due(self, value: object, interval_s: float, *, frame: bool) -> float:
+    def _due(
+        self, value: object, interval_s: float, *, frame: bool, reference: float | None
+    ) -> float:
         if not interval_s:
             return self.written_at  # real time: every change
         moving = self.moving
@@ -103,7 +129,7 @@ class WriteGate:
             and not isinstance(value, bool)
         ):
             if frame:
-                self._follow(value - written, moving.step(written))
+                self._follow(value - written, moving.step(written, reference))
             if self._beyond < SETTLE_FRAMES:
                 spacing = max(REFRESH_S, interval_s)
         return self.written_at + spacing
