@@ -30,6 +30,7 @@ from .const import (
 )
 from .meter.model import MeterData, MeterModel
 from .meter.probe import cannot_open
+from .meter.write_policy import WriteGate
 from .sources.base import MeterSource, SourceStatus
 from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
@@ -118,6 +119,31 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
             self._unsub_stale = None
         self._held_back.clear()
         self._schedule_held_back()
+
+    @callback
+    def async_held_back(
+        self, gate: WriteGate, value: object, write: CALLBACK_TYPE, *, frame: bool, at_once: bool
+    ) -> bool:
+        """Whether the update policy holds an entity's new `value` back.
+
+        If so, `write` is called when it is due (unless a frame writes it first); if not,
+        the value counts as written now. `at_once`: news to write whatever the policy says.
+        """
+        now = self.clock()
+        if at_once:
+            gate.wrote(value, now)
+            return False
+        due = gate.consider(
+            value,
+            now,
+            self.update_interval_s,
+            frame=frame,
+            reference=self.data.reference_power_va,
+        )
+        if due is None:
+            return False
+        self.async_write_later(write, due)
+        return True
 
     @callback
     def async_write_later(self, write: CALLBACK_TYPE, due: float) -> None:

@@ -115,7 +115,6 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         if current == written:
             return  # the common case, kept cheap
         coordinator = self.coordinator
-        now = coordinator.clock()
         gate = self._gate
         if gate is not None:
             period = coordinator.data.tariff_period
@@ -127,18 +126,9 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
                 or (gate.moving.with_period and period != self._period_written)
             )
             self._period_written = period
-            if at_once:
-                gate.wrote(current[1], now)
-            elif (
-                due := gate.consider(
-                    current[1],
-                    now,
-                    coordinator.update_interval_s,
-                    frame=frame,
-                    reference=coordinator.data.reference_power_va,
-                )
-            ) is not None:
-                coordinator.async_write_later(self._write_held_back, due)
+            if coordinator.async_held_back(
+                gate, current[1], self._write_held_back, frame=frame, at_once=at_once
+            ):
                 return
         self._written = current
         self.async_write_ha_state()

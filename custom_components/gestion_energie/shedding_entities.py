@@ -95,22 +95,11 @@ class SheddingEntity(Entity):
         value = self._value()
         if value == self._written:
             return
-        gate, coordinator = self._gate, self.manager.coordinator
-        if gate is not None:
-            now = self.manager.now()
-            if self._written is None:
-                gate.wrote(value, now)
-            elif (
-                due := gate.consider(
-                    value,
-                    now,
-                    coordinator.update_interval_s,
-                    frame=frame,
-                    reference=coordinator.data.reference_power_va,
-                )
-            ) is not None:
-                coordinator.async_write_later(self._write_held_back, due)
-                return
+        gate = self._gate
+        if gate is not None and self.manager.coordinator.async_held_back(
+            gate, value, self._write_held_back, frame=frame, at_once=self._written is None
+        ):
+            return
         self._written = value
         self.async_write_ha_state()
 
