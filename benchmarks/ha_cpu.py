@@ -66,6 +66,7 @@ class Meter(threading.Thread):
         self.simulated = start_time
         self.meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
         self.frames = 0
+        self.lost_writes = 0  # writes the pseudo-terminal refused (nobody reading, or full)
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -75,9 +76,10 @@ class Meter(threading.Thread):
         while not self.stopped.is_set():
             frame = self.meter.frame(self.simulated)
             for offset in range(0, len(frame), CHUNK):
-                # Nobody may read the port (the flow's probe closed it): the bytes are lost.
-                with contextlib.suppress(OSError):
+                try:
                     os.write(self.master, frame[offset : offset + CHUNK])
+                except OSError:  # nobody has the port open (between the probe and the entry)
+                    self.lost_writes += 1
                 time.sleep(pace)
             self.frames += 1
             self.simulated += 1
@@ -111,7 +113,15 @@ class Instance:
         log = (self.config_dir / "stdout.log").open("wb")
         profiler = [] if self.profile is None else ["-m", "cProfile", "-o", str(self.profile)]
         self.process = subprocess.Popen(
-            [sys.executable, *profiler, "-m", "homeassistant", "--config", str(self.config_dir)],
+            [
+                sys.executable,
+                *profiler,
+                "-m",
+                "homeassistant",
+                "--config",
+                str(self.config_dir),
+                "--skip-pip",  # installing requirements would load one instance, not the other
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -245,7 +255,7 @@ def main(minutes: float, warmup: float, start_hour: int, profile: Path | None) -
         busy.add_meter(meter.port)
         print(f"meter on {meter.port}; busy pid {busy.pid}, idle pid {idle.pid}", flush=True)
         time.sleep(warmup)
-        frames, start = meter.frames, time.time()
+        frames, lost, start = meter.frames, meter.lost_writes, time.time()
         cpu = [instance.cpu_seconds() for instance in (busy, idle)]
         used = [instance.used_bytes() for instance in (busy, idle)]
         load_before = os.getloadavg()[0]
@@ -259,7 +269,7 @@ def main(minutes: float, warmup: float, start_hour: int, profile: Path | None) -
             instance.used_bytes() - before
             for instance, before in zip((busy, idle), used, strict=True)
         ]
-        frames = meter.frames - frames
+        frames, lost = meter.frames - frames, meter.lost_writes - lost
         load_after = os.getloadavg()[0]
         meter.stopped.set()
         busy.stop()
@@ -267,7 +277,8 @@ def main(minutes: float, warmup: float, start_hour: int, profile: Path | None) -
         writes = busy.meter_writes(start, end)
     hours = (end - start) / 3600
     total = sum(writes.values())
-    print(f"\n{minutes:g} min measured after {warmup:g} s of warm-up, {frames} frames")
+    print(f"\n{minutes:g} min measured after {warmup:g} s of warm-up, {frames} frames sent")
+    print(f"{lost} writes refused by the pseudo-terminal during the window (should be 0)")
     print(f"load average (1 min) {load_before:.2f} at the start, {load_after:.2f} at the end\n")
     print("| figure | value |")
     print("| --- | --- |")
