@@ -112,10 +112,12 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         available = self.available
         current = (available, self.value if available else None)
         written = self._written
-        if current == written:
-            return  # the common case, kept cheap
-        coordinator = self.coordinator
         gate = self._gate
+        if current == written:  # the common case, kept cheap
+            if gate is not None:
+                gate.unmoved()
+            return
+        coordinator = self.coordinator
         if gate is not None:
             period = coordinator.data.tariff_period
             # A first value, a change of availability or of tariff period is news at once.

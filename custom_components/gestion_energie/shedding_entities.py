@@ -93,9 +93,11 @@ class SheddingEntity(Entity):
 
     def _write_when_due(self, *, frame: bool) -> None:
         value = self._value()
-        if value == self._written:
-            return
         gate = self._gate
+        if value == self._written:
+            if gate is not None:
+                gate.unmoved()
+            return
         if gate is not None and self.manager.coordinator.async_held_back(
             gate, value, self._write_held_back, frame=frame, at_once=self._written is None
         ):

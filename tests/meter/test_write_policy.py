@@ -84,3 +84,11 @@ def test_headroom_steps_are_a_share_of_the_reference_power() -> None:
     for second in (23.0, 24.0):
         gate.consider(2450, second, 10, reference=6000)
     assert gate.consider(2450, 25.0, 10, reference=6000) is None
+
+
+def test_a_frame_back_at_the_value_written_breaks_the_run() -> None:
+    gate = written_power()
+    gate.consider(1200, 20.0, 10)
+    gate.consider(1200, 21.0, 10)
+    gate.unmoved()  # a frame at 1000 again
+    assert gate.consider(1200, 22.0, 10) == REFRESH_S

@@ -142,6 +142,10 @@ class WriteGate:
             self._beyond = 1 if side else 0
         self._side = side
 
+    def unmoved(self) -> None:
+        """A frame brought back the value written: a move in progress did not settle."""
+        self._beyond = self._side = 0
+
     def wrote(self, value: object, now: float) -> None:
         """`value` was written at `now`."""
         self.written = value
