@@ -76,6 +76,9 @@ class FramePacer:
 
     EARLY = 0.05  # read again this share of the last frame's duration before its end
     LONGEST = 5.0  # seconds: a longer "frame" lost its end, it tells nothing
+    # Seconds at most between two reads: the kernel holds only 4 KB of a tty's input (4.3 s
+    # at 9600 baud); beyond, bytes are lost, frames break, and their lengths mislead.
+    LONGEST_PAUSE = 1.0
     SHORTEST_PAUSE = 0.005  # seconds: a shorter pause would cost more than the read it saves
 
     def __init__(self) -> None:
@@ -96,7 +99,7 @@ class FramePacer:
         if self._started is None or self._duration is None:
             return 0.0
         pause = self._started + self._duration * (1 - self.EARLY) - now
-        return pause if pause >= self.SHORTEST_PAUSE else 0.0
+        return min(pause, self.LONGEST_PAUSE) if pause >= self.SHORTEST_PAUSE else 0.0
 
 
 class MeterSource(ABC):
