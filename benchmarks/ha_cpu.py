@@ -16,10 +16,12 @@ The two processes' ids are printed, for a profiler (py-spy) to attach to.
 from __future__ import annotations
 
 import argparse
+import collections
 from collections.abc import Iterator
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+import errno
 import json
 import os
 from pathlib import Path
@@ -67,6 +69,7 @@ class Meter(threading.Thread):
         self.meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
         self.frames = 0
         self.lost_writes = 0  # writes the pseudo-terminal refused (nobody reading, or full)
+        self.lost_errors: collections.Counter[str] = collections.Counter()
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -78,8 +81,9 @@ class Meter(threading.Thread):
             for offset in range(0, len(frame), CHUNK):
                 try:
                     os.write(self.master, frame[offset : offset + CHUNK])
-                except OSError:  # nobody has the port open (between the probe and the entry)
+                except OSError as err:  # nobody has the port open, or its buffer is full
                     self.lost_writes += 1
+                    self.lost_errors[errno.errorcode.get(err.errno or 0, "?")] += 1
                 time.sleep(pace)
             self.frames += 1
             self.simulated += 1
@@ -197,12 +201,13 @@ class Instance:
             self.process.wait()
 
     def used_bytes(self) -> int:
-        """Pages in use in the database (its write-ahead log included), in bytes."""
+        """Bytes the database's tables and indexes hold (the write-ahead log's included).
+
+        Payload, not pages: a few minutes of rows fill less than the pages already there.
+        """
         with contextlib.closing(self._database()) as db:
-            pages = db.execute("PRAGMA page_count").fetchone()[0]
-            free = db.execute("PRAGMA freelist_count").fetchone()[0]
-            size = db.execute("PRAGMA page_size").fetchone()[0]
-        return int((pages - free) * size)
+            payload = db.execute("SELECT SUM(payload) FROM dbstat").fetchone()[0]
+        return int(payload or 0)
 
     def meter_writes(self, start: float, end: float) -> dict[str, int]:
         """States rows of the integration's entities written between two times, per entity."""
@@ -279,6 +284,9 @@ def main(minutes: float, warmup: float, start_hour: int, profile: Path | None) -
     total = sum(writes.values())
     print(f"\n{minutes:g} min measured after {warmup:g} s of warm-up, {frames} frames sent")
     print(f"{lost} writes refused by the pseudo-terminal during the window (should be 0)")
+    print(f"refused writes since the start, by error: {dict(meter.lost_errors)}")
+    if lost:
+        print("WARNING: Home Assistant stopped reading the port for a while: figures not valid")
     print(f"load average (1 min) {load_before:.2f} at the start, {load_after:.2f} at the end\n")
     print("| figure | value |")
     print("| --- | --- |")
