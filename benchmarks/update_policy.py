@@ -30,7 +30,10 @@ from custom_components.gestion_energie.simulators.meter import Contract, Simulat
 from custom_components.gestion_energie.tic import PARIS, TicMode
 
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
-START = datetime(2026, 1, 15, 17, 0, tzinfo=PARIS).timestamp()  # a winter evening peak
+# A winter evening peak, later than the real clock: the entities' first writes, during
+# set-up, are stamped with the real time, and a simulated clock behind it would hold
+# every later write of theirs back.
+START = datetime(2036, 1, 15, 17, 0, tzinfo=PARIS).timestamp()
 
 
 def _database(config_dir: Path) -> int:
@@ -71,6 +74,7 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
             now = START + second
             coordinator.clock = lambda now=now: now
             coordinator.async_receive(meter.frame(now))
+            coordinator.async_write_due()  # the held-back writes' timer, on the simulated clock
             if second % 60 == 0:
                 await hass.async_block_till_done()
         await _settle(hass)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import itertools
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -19,7 +21,11 @@ ADDRESS = "042164123456"
 
 
 def standard_frame(
-    power: int = 1200, east: int = 1_000_000, stge: int = 0x0002_A000 | 1 << 17, **extra: str
+    power: int = 1200,
+    east: int = 1_000_000,
+    stge: int = 0x0002_A000 | 1 << 17,
+    ltarf: str = "HEURE CREUSE",
+    **extra: str,
 ) -> bytes:
     groups = [
         Group("ADSC", ADDRESS),
@@ -33,7 +39,7 @@ def standard_frame(
         Group("PCOUP", "06"),
         Group("SINSTS", f"{power:05}"),
         Group("SMAXSN", "05400", "E241126101500"),
-        Group("LTARF", f"{'HEURE CREUSE':<16}"),
+        Group("LTARF", f"{ltarf:<16}"),
         Group("STGE", f"{stge:08X}"),
     ]
     # `extra` adds labels, or replaces the data of those above.
@@ -94,27 +100,112 @@ async def test_values_and_interpretation_reach_the_state_machine(
     assert hass.states.get("binary_sensor.linky_overload").state == STATE_OFF  # type: ignore[union-attr]
 
 
-async def test_overload_is_written_at_once_but_power_at_most_once_per_interval(
+async def feed(
+    hass: HomeAssistant,
+    coordinator: MeterCoordinator,
+    freezer: FrozenDateTimeFactory,
+    seconds: int = 1,
+    **frame: Any,
+) -> None:
+    """One frame a second for `seconds`, the held-back writes' timer running meanwhile."""
+    for _ in range(seconds):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame(**frame))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+def record_writes(hass: HomeAssistant, entity_id: str) -> list[State]:
+    """The states written for `entity_id` from now on."""
+    written: list[State] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] == entity_id and event.data["new_state"] is not None:
+            written.append(event.data["new_state"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+    return written
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None
+    return current.state
+
+
+async def test_overload_is_written_at_once_and_a_settled_power_within_the_interval(
     hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
 ) -> None:
     assert coordinator.update_interval_s == 10
-    freezer.tick(timedelta(seconds=11))
-    coordinator.async_receive(standard_frame(power=1000))
+    await feed(hass, coordinator, freezer, 20, power=1000)
+    assert state(hass, "sensor.linky_power_now") == "1000"
+    overload = 1 << 7 | 1 << 17
+    await feed(hass, coordinator, freezer, power=7000, stge=overload)
+    assert state(hass, "binary_sensor.linky_overload") == STATE_ON  # at once
+    # One frame is not a new level yet: it may be noise.
+    assert state(hass, "sensor.linky_power_now") == "1000"
+    await feed(hass, coordinator, freezer, 2, power=7000, stge=overload)
+    assert state(hass, "sensor.linky_power_now") == "7000"  # three frames: settled
+    # Back down: settled after three frames, but written only 10 s after the last write.
+    await feed(hass, coordinator, freezer, 3, power=1000)
+    assert state(hass, "sensor.linky_power_now") == "7000"
+    assert state(hass, "binary_sensor.linky_overload") == STATE_OFF
+    await feed(hass, coordinator, freezer, 6, power=1000)
+    assert state(hass, "sensor.linky_power_now") == "7000"
+    await feed(hass, coordinator, freezer, power=1000)
+    assert state(hass, "sensor.linky_power_now") == "1000"
+
+
+async def test_a_change_held_back_is_written_when_the_interval_ends(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    await feed(hass, coordinator, freezer, 20, power=1100)
+    await feed(hass, coordinator, freezer, 3, power=2500)  # settled: written
+    await feed(hass, coordinator, freezer, 3, power=1100)  # settled, too soon: held back
+    assert state(hass, "sensor.linky_power_now") == "2500"
+    # The meter stops sending: no frame changes the power again.
+    freezer.tick(timedelta(seconds=6))
+    async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    freezer.tick(timedelta(seconds=11))
-    coordinator.async_receive(standard_frame(power=1100))
+    assert state(hass, "sensor.linky_power_now") == "2500"
+    freezer.tick(timedelta(seconds=1))  # 10 s after the last write
+    async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
-    # One second later: the power changed, but the interval has not passed.
-    freezer.tick(timedelta(seconds=1))
-    coordinator.async_receive(standard_frame(power=7000, stge=1 << 7 | 1 << 17))
-    await hass.async_block_till_done()
-    assert hass.states.get("sensor.linky_power_now").state == "1100"  # type: ignore[union-attr]
-    assert hass.states.get("binary_sensor.linky_overload").state == STATE_ON  # type: ignore[union-attr]
-    freezer.tick(timedelta(seconds=10))
-    coordinator.async_receive(standard_frame(power=7000, stge=1 << 7 | 1 << 17))
-    await hass.async_block_till_done()
-    assert hass.states.get("sensor.linky_power_now").state == "7000"  # type: ignore[union-attr]
+    assert state(hass, "sensor.linky_power_now") == "1100"
+    assert state(hass, "sensor.linky_headroom") == "4900"
+
+
+async def test_small_moves_are_written_every_five_minutes(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    await feed(hass, coordinator, freezer, 20, power=1000)
+    assert state(hass, "sensor.linky_power_now") == "1000"
+    written = record_writes(hass, "sensor.linky_power_now")
+    # Noise within 5 %: nothing new to write for minutes, then one write in five minutes.
+    for second in range(320):
+        await feed(hass, coordinator, freezer, power=1000 + (second % 3) * 20)
+        if second == 280:
+            assert written == []
+    assert len(written) == 1
+    assert written[0].state in {"1020", "1040"}
+
+
+async def test_indexes_are_written_once_a_minute_and_at_once_on_a_new_tariff_period(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    east = "sensor.linky_total_active_energy_drawn"
+    written = record_writes(hass, east)
+    for index in range(2_000_000, 2_000_130):  # a watt-hour a second
+        await feed(hass, coordinator, freezer, east=index)
+    # The first values (the index is confirmed by a second reading), then once a minute.
+    times = [written_state.last_updated.timestamp() for written_state in written]
+    assert [later - earlier for earlier, later in itertools.pairwise(times)][-2:] == [60, 60]
+    assert len(written) <= 4
+    assert state(hass, east) != "2000.129"
+    await feed(hass, coordinator, freezer, east=2_000_130, ltarf="HEURE PLEINE")
+    assert state(hass, east) == "2000.13"
+    assert state(hass, "sensor.linky_tariff_period") == "peak"
 
 
 async def test_real_time_policy_writes_every_change(
@@ -203,3 +294,23 @@ async def test_unload_stops_the_source(
     source = loaded_simulator.runtime_data.source
     assert await hass.config_entries.async_unload(loaded_simulator.entry_id)
     assert source._task is None
+
+
+async def test_last_frame_time_is_not_written_with_every_interval(
+    hass: HomeAssistant, coordinator: MeterCoordinator, freezer: FrozenDateTimeFactory
+) -> None:
+    written: list[str] = []
+    hass.bus.async_listen(
+        EVENT_STATE_CHANGED, lambda event: written.append(event.data["entity_id"])
+    )
+    for second in range(60):
+        freezer.tick(timedelta(seconds=1))
+        coordinator.async_receive(standard_frame(power=1000 + second))
+    await hass.async_block_till_done()
+    entry = er.async_get(hass).async_get(f"sensor.linky_{'last_valid_frame'}")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert "sensor.linky_last_valid_frame" not in written
+    # That frames arrive is still known: the link quality, and the time in the data.
+    assert hass.states.get("sensor.linky_link_quality").state == "100.0"  # type: ignore[union-attr]
+    assert coordinator.data.last_frame_time == freezer().timestamp()

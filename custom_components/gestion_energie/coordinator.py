@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -30,6 +30,7 @@ from .const import (
 )
 from .meter.model import MeterData, MeterModel
 from .meter.probe import cannot_open
+from .meter.write_policy import WriteGate
 from .sources.base import MeterSource, SourceStatus
 from .subentries import SubentryEntities
 from .tic import TicDecoder
@@ -92,6 +93,11 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         # A decision was taken on this frame: its measurements are written, throttled or not.
         self.write_now = False
         self._rejected_at_last_frame = 0
+        # Entities holding back a change, and when (clock) they may write it: one timer
+        # for all of them, set for the earliest.
+        self._held_back: dict[CALLBACK_TYPE, float] = {}
+        self._unsub_held_back: CALLBACK_TYPE | None = None
+        self._held_back_timer_at: float | None = None
 
     @property
     def update_interval_s(self) -> int:
@@ -116,6 +122,71 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData]):
         if self._unsub_stale is not None:
             self._unsub_stale()
             self._unsub_stale = None
+        self._held_back.clear()
+        self._schedule_held_back()
+
+    @callback
+    def async_held_back(
+        self, gate: WriteGate, value: object, write: CALLBACK_TYPE, *, frame: bool, at_once: bool
+    ) -> bool:
+        """Whether the update policy holds an entity's new `value` back.
+
+        If so, `write` is called when it is due (unless a frame writes it first); if not,
+        the value counts as written now. `at_once`: news to write whatever the policy says.
+        """
+        now = self.clock()
+        if at_once:
+            gate.wrote(value, now)
+            return False
+        due = gate.consider(
+            value,
+            now,
+            self.update_interval_s,
+            frame=frame,
+            reference=self.data.reference_power_va,
+        )
+        if due is None:
+            return False
+        self.async_write_later(write, due)
+        return True
+
+    @callback
+    def async_write_later(self, write: CALLBACK_TYPE, due: float) -> None:
+        """Call `write` at `due` (the clock's time), so a value held back gets written."""
+        held = self._held_back.get(write)
+        if held is not None and held <= due:
+            return  # asked for already: then it checks whether it is still due
+        self._held_back[write] = due
+        if self._held_back_timer_at is None or due < self._held_back_timer_at:
+            self._schedule_held_back()
+
+    @callback
+    def async_cancel_write_later(self, write: CALLBACK_TYPE) -> None:
+        """Forget a write asked for (its entity is removed)."""
+        if self._held_back.pop(write, None) is not None:
+            self._schedule_held_back()
+
+    @callback
+    def async_write_due(self, _now: object = None) -> None:
+        """Run the writes whose time has come."""
+        self._unsub_held_back = self._held_back_timer_at = None
+        now = self.clock()
+        due = [write for write, at in self._held_back.items() if at <= now]
+        for write in due:
+            del self._held_back[write]
+        for write in due:
+            write()
+        self._schedule_held_back()
+
+    def _schedule_held_back(self) -> None:
+        if self._unsub_held_back is not None:
+            self._unsub_held_back()
+            self._unsub_held_back = self._held_back_timer_at = None
+        if self._held_back:
+            self._held_back_timer_at = min(self._held_back.values())
+            self._unsub_held_back = async_call_later(
+                self.hass, max(self._held_back_timer_at - self.clock(), 0.0), self.async_write_due
+            )
 
     @callback
     def async_receive(self, data: bytes) -> None:

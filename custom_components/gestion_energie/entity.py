@@ -2,9 +2,10 @@
 
 Every frame reaches the coordinator at once; what reaches Home Assistant's state
 machine is limited here, because every state written is stored by the recorder:
-an entity writes only when its value changed, and fast-moving measurements at
-most once per interval chosen in the options. Everything else (overload, status,
-indexes, tariff period) is written as soon as it changes.
+an entity writes only when its value changed, and values that move with every frame
+as `meter.write_policy` says (significant moves within the update interval, indexes
+once a minute). Everything else (overload, status, tariff period) is written as soon
+as it changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .coordinator import MeterCoordinator
 from .meter.model import MeterData
+from .meter.write_policy import Moving, WriteGate
 
 # Device types of 54E §2.2, from characters 5-6 of the meter address.
 METER_TYPES = {
@@ -63,8 +65,8 @@ class MeterEntityDescription(EntityDescription):
     """An entity reading one value out of `MeterData`."""
 
     value_fn: Callable[[MeterData], Any]
-    # Measurements that move with every frame are written at most once per interval.
-    fast: bool = False
+    # How a value that moves with every frame is written; None: every change, at once.
+    moving: Moving | None = None
 
 
 class MeterEntity(CoordinatorEntity[MeterCoordinator]):
@@ -82,7 +84,14 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
         self._attr_unique_id = f"{unique_id}_{description.key}"
         self._attr_device_info = meter_device_info(unique_id)
         self._written: tuple[bool, Any] | None = None  # (available, value) last written
-        self._written_at = 0.0
+        self._gate = None if description.moving is None else WriteGate(description.moving)
+        self._period_written: object = None  # the tariff period at the last write
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a write held back for the interval's end."""
+        await super().async_will_remove_from_hass()
+        self.coordinator.async_cancel_write_later(self._write_held_back)
 
     @property
     def value(self) -> Any:
@@ -92,20 +101,38 @@ class MeterEntity(CoordinatorEntity[MeterCoordinator]):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when it changed, and fast values at most once per interval."""
-        current = (self.available, self.value if self.available else None)
-        if current == self._written:
+        """A new frame: write the state if it changed and the policy says so."""
+        self._write_when_due(frame=True)
+
+    @callback
+    def _write_held_back(self) -> None:
+        self._write_when_due(frame=False)
+
+    def _write_when_due(self, *, frame: bool) -> None:
+        available = self.available
+        current = (available, self.value if available else None)
+        written = self._written
+        gate = self._gate
+        if current == written:  # the common case, kept cheap
+            if gate is not None:
+                gate.unmoved()
             return
-        now = self.coordinator.clock()
-        # A first value, or a change of availability, is news worth writing at once.
-        first = self._written is None or self._written[1] is None or current[0] != self._written[0]
-        if (
-            self.entity_description.fast
-            and not first
-            and not self.coordinator.write_now
-            and now - self._written_at < self.coordinator.update_interval_s
-        ):
-            return
+        coordinator = self.coordinator
+        if gate is not None:
+            period = coordinator.data.tariff_period
+            # A first value, a change of availability or of tariff period is news at once,
+            # and so is the frame load shedding acted on (history shows what it saw).
+            at_once = (
+                coordinator.write_now
+                or written is None
+                or written[1] is None
+                or available != written[0]
+                or (gate.moving.with_period and period != self._period_written)
+            )
+            self._period_written = period
+            if coordinator.async_held_back(
+                gate, current[1], self._write_held_back, frame=frame, at_once=at_once
+            ):
+                return
         self._written = current
-        self._written_at = now
         self.async_write_ha_state()

@@ -35,6 +35,15 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
 from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
+from .meter.write_policy import (
+    CURRENT,
+    EVERY_MINUTE,
+    HEADROOM,
+    HEADROOM_PERCENT,
+    INDEX,
+    POWER,
+    VOLTAGE,
+)
 from .plug_sensor import plug_sensors
 from .shedding_entities import async_add_shedding_sensors, load_status_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -53,8 +62,9 @@ def label_key(label: str) -> str:
     return label.lower().replace("+1", "_next").replace("-1", "_previous")
 
 
-# Device class, unit and state class of each quantity; `fast` ones move with every frame. The
-# meter counts whole units (Wh, A, V, VA, minutes): decimals would add nothing but zeros.
+# Device class, unit and state class of each quantity, and how those that move with every
+# frame are written. The meter counts whole units (Wh, A, V, VA, minutes): decimals would
+# add nothing but zeros.
 _QUANTITIES: dict[Quantity, dict[str, Any]] = {
     Quantity.ENERGY: {
         "device_class": SensorDeviceClass.ENERGY,
@@ -63,7 +73,7 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "state_class": SensorStateClass.TOTAL_INCREASING,
         # An index grows by a watt-hour every few seconds; statistics are hourly.
         "suggested_display_precision": 3,
-        "fast": True,
+        "moving": INDEX,
     },
     Quantity.REACTIVE_ENERGY: {
         "device_class": SensorDeviceClass.REACTIVE_ENERGY,
@@ -71,35 +81,35 @@ _QUANTITIES: dict[Quantity, dict[str, Any]] = {
         "suggested_unit_of_measurement": UnitOfReactiveEnergy.KILO_VOLT_AMPERE_REACTIVE_HOUR,
         "state_class": SensorStateClass.TOTAL_INCREASING,
         "suggested_display_precision": 3,
-        "fast": True,
+        "moving": INDEX,
     },
     Quantity.CURRENT: {
         "device_class": SensorDeviceClass.CURRENT,
         "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
         "suggested_display_precision": 0,
-        "fast": True,
+        "moving": CURRENT,
     },
     Quantity.VOLTAGE: {
         "device_class": SensorDeviceClass.VOLTAGE,
         "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
         "state_class": SensorStateClass.MEASUREMENT,
         "suggested_display_precision": 0,
-        "fast": True,
+        "moving": VOLTAGE,
     },
     Quantity.APPARENT_POWER: {
         "device_class": SensorDeviceClass.APPARENT_POWER,
         "native_unit_of_measurement": UnitOfApparentPower.VOLT_AMPERE,
         "state_class": SensorStateClass.MEASUREMENT,
         "suggested_display_precision": 0,
-        "fast": True,
+        "moving": POWER,
     },
     Quantity.ACTIVE_POWER: {
         "device_class": SensorDeviceClass.POWER,
         "native_unit_of_measurement": UnitOfPower.WATT,
         "state_class": SensorStateClass.MEASUREMENT,
         "suggested_display_precision": 0,
-        "fast": True,
+        "moving": POWER,
     },
     Quantity.DURATION: {
         "device_class": SensorDeviceClass.DURATION,
@@ -185,7 +195,7 @@ def label_descriptions(spec: LabelSpec, data: MeterData) -> list[MeterSensorEnti
         base = replace(base, **_QUANTITIES[spec.quantity])
         if spec.unit == "kVA":
             base = replace(base, native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE)
-            base = replace(base, fast=False)
+            base = replace(base, moving=None)
     descriptions = [base]
     if spec.timestamped_maximum:
         descriptions.append(
@@ -246,7 +256,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         key="headroom",
         translation_key="headroom",
         value_fn=lambda data: data.headroom_va,
-        **_QUANTITIES[Quantity.APPARENT_POWER],
+        **{**_QUANTITIES[Quantity.APPARENT_POWER], "moving": HEADROOM},
     ),
     MeterSensorEntityDescription(
         key="headroom_percent",
@@ -255,7 +265,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda data: data.headroom_percent,
-        fast=True,
+        moving=HEADROOM_PERCENT,
     ),
     MeterSensorEntityDescription(
         key="reference_power",
@@ -310,13 +320,19 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=status_field("mobile_peak"),
         entity_registry_enabled_default=False,
     ),
+    # A new time with every frame: enabled, it would fill the recorder and the device's
+    # activity with a row per interval. That frames arrive is shown without it: entities
+    # turn unavailable and a repair issue is raised when they stop, the link quality
+    # counts rejected groups, diagnostics hold the time. Disabled, like other integrations'
+    # "last seen" sensors; enabled, it is written once a minute.
     MeterSensorEntityDescription(
         key="last_frame",
         translation_key="last_frame",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=_last_frame,
-        fast=True,
+        moving=EVERY_MINUTE,
     ),
     MeterSensorEntityDescription(
         key="link_quality",
@@ -325,7 +341,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_link_quality,
-        fast=True,
+        moving=EVERY_MINUTE,
     ),
     MeterSensorEntityDescription(
         key="rejected_groups",

@@ -36,6 +36,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .entity import meter_device_info
+from .meter.write_policy import HEADROOM, Moving, WriteGate
 from .shedding import Status
 from .shedding_const import DEFAULT_BOOST, MAX_PRIORITY, MIN_PRIORITY
 from .shedding_manager import LoadStatus, ManagedLoad, SheddingManager
@@ -46,9 +47,8 @@ class SheddingEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
-    # Whole-house values that move with every frame are written at most once per the meter's
-    # update interval, like the meter's own measurements.
-    _fast = False
+    # Whole-house values that move with every frame follow the meter's update policy.
+    _moving: Moving | None = None
 
     def __init__(self, manager: SheddingManager, key: str, load: ManagedLoad | None = None) -> None:
         """Attach the entity to the meter's device, or to the load's."""
@@ -67,7 +67,7 @@ class SheddingEntity(Entity):
                 entry_type=DeviceEntryType.SERVICE,
             )
         self._written: Any = None
-        self._written_at: float | None = None
+        self._gate = None if self._moving is None else WriteGate(self._moving)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -78,21 +78,37 @@ class SheddingEntity(Entity):
         """What the entity shows, compared to decide whether to write."""
         return None
 
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a write held back for the interval's end."""
+        await super().async_will_remove_from_hass()
+        self.manager.coordinator.async_cancel_write_later(self._write_held_back)
+
     @callback
     def _handle_update(self) -> None:
+        self._write_when_due(frame=True)
+
+    @callback
+    def _write_held_back(self) -> None:
+        self._write_when_due(frame=False)
+
+    def _write_when_due(self, *, frame: bool) -> None:
         value = self._value()
+        gate = self._gate
         if value == self._written:
+            if gate is not None:
+                gate.unmoved()
             return
-        now = self.manager.now()
-        interval = self.manager.coordinator.update_interval_s
-        if (
-            self._fast
-            and self._written_at is not None
-            and not self.manager.coordinator.write_now
-            and now - self._written_at < interval
+        coordinator = self.manager.coordinator
+        if gate is not None and coordinator.async_held_back(
+            gate,
+            value,
+            self._write_held_back,
+            frame=frame,
+            at_once=self._written is None or coordinator.write_now,
         ):
             return
-        self._written, self._written_at = value, now
+        self._written = value
         self.async_write_ha_state()
 
 
@@ -139,7 +155,7 @@ class SheddingSensorEntityDescription(SensorEntityDescription):
     """A whole-house shedding value from the engine's status."""
 
     value_fn: Callable[[Status], Any]
-    fast: bool = False
+    moving: Moving | None = None
 
 
 def _rounded(value: float | None) -> int | None:
@@ -155,7 +171,7 @@ SENSORS: tuple[SheddingSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda status: _rounded(status.available_va),
-        fast=True,
+        moving=HEADROOM,
     ),
     SheddingSensorEntityDescription(
         key="shed_power",
@@ -184,9 +200,9 @@ class SheddingSensor(SheddingEntity, SensorEntity):
         self, manager: SheddingManager, description: SheddingSensorEntityDescription
     ) -> None:
         """Describe the sensor."""
+        self._moving = description.moving
         super().__init__(manager, description.key)
         self.entity_description = description
-        self._fast = description.fast
 
     @property
     @override

@@ -96,13 +96,14 @@ async def test_the_frame_a_shed_rests_on_is_written_in_spite_of_the_interval(
 ) -> None:
     hass.config_entries.async_update_entry(meter.entry, options={CONF_UPDATE_INTERVAL: 10})
     power = _meter_entity(hass, "apparent_power")
-    await meter.frames(3000, 1, every=11)
+    await meter.frames(3000, 3, every=11)  # a lasting move, past the interval: written
+    assert _state(hass, power) == "3000"
     await meter.frames(3100, 1)
-    assert _state(hass, power) == "3000"  # throttled
-    await meter.frames(9000, 1, overload=True)
+    assert _state(hass, power) == "3000"  # held back: a small move, for the interval
+    await meter.frames(9000, 1, overload=True)  # one frame, no time to settle: a shed
     assert _state(hass, RADIATOR) == STATE_OFF
     assert _state(hass, power) == "9000"
-    await meter.frames(8900, 1, overload=True)  # the interval holds again
+    await meter.frames(8900, 1, overload=True)  # the policy holds again
     assert _state(hass, power) == "9000"
 
 

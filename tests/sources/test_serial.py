@@ -284,3 +284,35 @@ async def test_socket_url_through_serialx() -> None:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_frame_in_small_writes_is_read_in_a_few_reads(pty: Pty) -> None:
+    """An adapter hands a frame over 16 bytes at a time: the source does not wake for each."""
+    reads: list[bytes] = []
+    source = SerialSource(reads.append, str(pty.link), 1200, backoff=FAST)
+    await source.start()
+    try:
+        await wait_for(lambda: pty.speed() == 1200)
+        chunks_per_frame: list[int] = []
+        reads_per_frame: list[int] = []
+        for index in range(1, 7):
+            frame = historic_frame(index)
+            before = len(reads)
+            chunks = [frame[at : at + 16] for at in range(0, len(frame), 16)]
+            for chunk in chunks:
+                pty.write(chunk)
+                await asyncio.sleep(0.01)  # the line's pace, faster than 1200 baud
+            await wait_for(lambda: decode(b"".join(reads))[-1:] == [index])  # noqa: B023
+            chunks_per_frame.append(len(chunks))
+            reads_per_frame.append(len(reads) - before)
+            await asyncio.sleep(0.05)  # the gap between frames
+        assert decode(b"".join(reads)) == [1, 2, 3, 4, 5, 6]
+        # The first frames are read as they come; once a frame's length is known, the
+        # next ones in a few reads (generous bounds: the machine may be busy).
+        assert reads_per_frame[0] >= chunks_per_frame[0] // 2
+        assert all(
+            reads <= chunks // 2
+            for reads, chunks in zip(reads_per_frame[2:], chunks_per_frame[2:], strict=True)
+        ), (reads_per_frame, chunks_per_frame)
+    finally:
+        await source.stop()

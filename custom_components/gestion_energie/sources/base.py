@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 import logging
 import time
+from typing import cast
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,6 +61,45 @@ class Backoff:
 
 class SourceSilentError(ConnectionError):
     """No data for longer than the silence timeout."""
+
+
+class FramePacer:
+    """When to read a byte stream again, so that a frame costs a few reads, not dozens.
+
+    An adapter hands a 9600-baud line over a few bytes at a time, and every read wakes the
+    event loop for a few bytes of a frame that is not whole yet. A frame lasts about as long
+    as the one before it: once its start (STX) is read, reading pauses (the bytes wait in the
+    kernel) until shortly before the time it should end, then goes on as bytes come until its
+    end (ETX). A frame shorter than the last one is read a little late at worst, and the next
+    pause is guessed from it.
+    """
+
+    EARLY = 0.05  # read again this share of the last frame's duration before its end
+    LONGEST = 5.0  # seconds: a longer "frame" lost its end, it tells nothing
+    # Seconds at most between two reads: the kernel holds only 4 KB of a tty's input (4.3 s
+    # at 9600 baud); beyond, bytes are lost, frames break, and their lengths mislead.
+    LONGEST_PAUSE = 1.0
+    SHORTEST_PAUSE = 0.005  # seconds: a shorter pause would cost more than the read it saves
+
+    def __init__(self) -> None:
+        """Nothing seen yet: no pause until a whole frame was timed."""
+        self._started: float | None = None  # when the frame in progress started
+        self._duration: float | None = None  # how long the last whole frame took
+
+    def pause_after(self, data: bytes, now: float) -> float:
+        """Seconds to leave the stream unread after `data`, read at `now` (monotonic)."""
+        end = data.rfind(b"\x03")
+        start = data.rfind(b"\x02")
+        if end >= 0 and self._started is not None:
+            took = now - self._started
+            self._duration = took if took < self.LONGEST else None
+            self._started = None
+        if start > end:
+            self._started = now
+        if self._started is None or self._duration is None:
+            return 0.0
+        pause = self._started + self._duration * (1 - self.EARLY) - now
+        return min(pause, self.LONGEST_PAUSE) if pause >= self.SHORTEST_PAUSE else 0.0
 
 
 class MeterSource(ABC):
@@ -209,10 +249,12 @@ class StreamSource(MeterSource):
 
     async def _use(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Read an open link until it fails."""
-        await self._pump(reader)
+        await self._pump(reader, writer)
 
-    async def _pump(self, reader: asyncio.StreamReader) -> None:
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Deliver what arrives until the stream fails, or `_received` says to stop."""
+        pacer = FramePacer()
+        transport = cast("asyncio.Transport", writer.transport)  # reads as well: a stream's
         while True:
             try:
                 async with asyncio.timeout(self.silence_timeout):
@@ -228,6 +270,13 @@ class StreamSource(MeterSource):
                 raise EOFError("connection closed")
             if not self._received(data):
                 return
+            if pause := pacer.pause_after(data, time.monotonic()):
+                transport.pause_reading()
+                try:
+                    await asyncio.sleep(pause)
+                finally:
+                    if not transport.is_closing():
+                        transport.resume_reading()
 
     def _received(self, data: bytes) -> bool:
         """Handle bytes read from the stream; False to stop reading."""

@@ -186,7 +186,7 @@ class SerialSource(StreamSource):
     async def _use(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Read the open port; with detection, detect again whenever valid frames stop."""
         if self.fixed_baudrate is not None:
-            await self._pump(reader)  # ends only by raising: a fixed speed is never judged
+            await self._pump(reader, writer)  # ends only by raising: a fixed speed is never judged
         else:
             await self._detect_and_read(reader, writer)
 
@@ -208,7 +208,7 @@ class SerialSource(StreamSource):
             self.baudrate, sample = found
             self._watch, self._last_valid = self._judge_factory(), time.monotonic()
             self._data(sample)
-            await self._pump(reader)
+            await self._pump(reader, writer)
             # The meter's mode can change (Enedis can switch it remotely): detect again, on
             # the open port (a quiet or noisy line is not a broken port).
             self._link_down(SourceSilentError(f"no valid TIC frame for {self.silence_timeout:g} s"))
