@@ -32,6 +32,7 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from .const import DOMAIN, LOGGER
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
+from .house_balance import async_add_balance_sensors
 from .meter.model import MeterData
 from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
 from .plug_sensor import async_add_plug_sensors
@@ -391,6 +392,7 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_plug_sensors(entry, async_add_entities)
     async_add_shedding_sensors(entry, async_add_entities)
+    async_add_balance_sensors(entry, async_add_entities)
 
 
 @callback
