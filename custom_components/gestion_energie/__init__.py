@@ -17,6 +17,7 @@ from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
 from .shedding_manager import SheddingManager, async_remove_shedding
 from .sources_setup import create_source
+from .voice import async_setup_voice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [
@@ -29,9 +30,10 @@ PLATFORMS = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's services and the remote-display endpoint."""
+    """Register the integration's services, the remote-display endpoint and Assist's intents."""
     async_setup_services(hass)
     hass.http.register_view(MeterDisplayView())
+    async_setup_voice(hass)
     return True
 
 
