@@ -182,3 +182,14 @@ def _state(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
+
+
+async def test_assist_set_up_after_the_integration_still_answers(hass: HomeAssistant) -> None:
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert "conversation" not in hass.config.components
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    await hass.async_block_till_done()
+    assert await process(hass, "Quelle est la consommation actuelle ?", "fr") == (
+        "Aucun compteur n'est configuré."
+    )

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, override
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_COMPONENT_LOADED
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import intent, translation
 import probatio
 
@@ -26,6 +27,7 @@ from .tic.interpret import TempoColour
 if TYPE_CHECKING:
     from hassil.recognize import RecognizeResult
     from homeassistant.components.conversation import ConversationInput
+    from homeassistant.setup import EventComponentLoaded
 
     from .coordinator import GestionEnergieConfigEntry
 
@@ -34,6 +36,7 @@ INTENT_CUTOFF = "GestionEnergieGetTimeToCutoff"
 INTENT_TEMPO = "GestionEnergieGetTempo"
 INTENT_SHEDDING = "GestionEnergieGetShedding"
 TODAY, TOMORROW = "today", "tomorrow"
+CONVERSATION = "conversation"
 
 # Sentence templates (hassil syntax), French then English: the default agent matches trigger
 # sentences whatever the language, and the answer follows the user's language.
@@ -206,15 +209,32 @@ INTENTS = (
 
 @callback
 def async_setup_voice(hass: HomeAssistant) -> None:
-    """Register the intents and the default agent's sentences, once for Home Assistant's life."""
-    from homeassistant.components.conversation.agent_manager import (  # noqa: PLC0415
-        get_agent_manager,  # imported here: hassil loads only with the conversation component
-    )
+    """Register the intents, and the default agent's sentences once Assist is there.
 
+    The conversation component (and hassil, which it installs) may be set up after this
+    integration, or never: its sentences wait for it.
+    """
     for handler in INTENTS:
         intent.async_register(hass, handler)
-    # The agent manager exists before the conversation component is set up, which reads the
-    # sentences registered so far when it starts.
+    if CONVERSATION in hass.config.components:
+        _register_sentences(hass)
+        return
+
+    @callback
+    def conversation_loaded(event: Event[EventComponentLoaded]) -> None:
+        if event.data["component"] == CONVERSATION:
+            unsubscribe()
+            _register_sentences(hass)
+
+    unsubscribe = hass.bus.async_listen(EVENT_COMPONENT_LOADED, conversation_loaded)
+
+
+@callback
+def _register_sentences(hass: HomeAssistant) -> None:
+    from homeassistant.components.conversation.agent_manager import (  # noqa: PLC0415
+        get_agent_manager,  # imported once the component is there: hassil is installed
+    )
+
     manager = get_agent_manager(hass)
     for (intent_type, day), sentences in SENTENCES.items():
         manager.register_trigger(sentences, _trigger(hass, intent_type, day))
