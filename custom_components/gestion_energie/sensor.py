@@ -260,6 +260,7 @@ INTERPRETED: tuple[MeterSensorEntityDescription, ...] = (
         translation_key="time_to_cutoff",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,  # "74 s", not "74,00 s"
         value_fn=lambda data: None
         if data.seconds_to_cutoff is None
         else round(data.seconds_to_cutoff),
