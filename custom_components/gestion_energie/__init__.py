@@ -20,6 +20,7 @@ from .services import async_setup_services
 from .shedding_manager import SheddingManager, async_remove_shedding
 from .sources_setup import async_keep_simulated_indexes, create_source
 from .subentries import async_apply_subentry_changes, subentry_settings
+from .voice import async_setup_voice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS = [
@@ -32,9 +33,10 @@ PLATFORMS = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services and the remote-display endpoint, and offer the blueprints."""
+    """Register the services, the display endpoint and Assist's intents; offer the blueprints."""
     async_setup_services(hass)
     hass.http.register_view(MeterDisplayView())
+    async_setup_voice(hass)
     await async_install_blueprints(hass)
     return True
 

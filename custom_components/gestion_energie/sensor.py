@@ -33,6 +33,7 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from .const import DOMAIN, LOGGER
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
+from .house_balance import async_add_balance_sensors
 from .meter.model import MeterData
 from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
 from .meter.write_policy import (
@@ -439,6 +440,7 @@ async def async_setup_entry(
     async_add_shedding_sensors(entry, async_add_entities)
     for factory in (plug_sensors, load_status_sensors):
         entry.runtime_data.subentry_entities.async_add_platform(entry, factory, async_add_entities)
+    async_add_balance_sensors(entry, async_add_entities)
 
 
 @callback

@@ -470,15 +470,7 @@ class SheddingManager:
 
     def _power_w(self, load: ManagedLoad) -> float | None:
         sensor = load.config.power_sensor
-        state = self.hass.states.get(sensor) if sensor else None
-        if state is None:
-            return None
-        try:
-            value = float(state.state)
-        except ValueError:
-            return None
-        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        return value * 1000.0 if unit == UnitOfPower.KILO_WATT else value
+        return sensor_power_w(self.hass, sensor) if sensor else None
 
     # User requests (entities and services)
 
@@ -676,6 +668,19 @@ class SheddingManager:
             title=title.format(**placeholders),
             notification_id=notification_id,
         )
+
+
+def sensor_power_w(hass: HomeAssistant, sensor: str) -> float | None:
+    """A power sensor's reading in W (it may speak kW); None when it has none."""
+    state = hass.states.get(sensor)
+    if state is None:
+        return None
+    try:
+        value = float(state.state)
+    except ValueError:
+        return None
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    return value * 1000.0 if unit == UnitOfPower.KILO_WATT else value
 
 
 def _on_off(on: bool) -> str:

@@ -133,13 +133,41 @@ ge_prepare() {
             '$GE_VENV/bin/python' -m pip install -q $(printf -- "-r '%s' " "${GE_REQUIREMENTS[@]}")
             touch '$GE_VENV/.complete'") || { ge_log "building the environment failed"; exit 1; }
     fi
-    # Each use marks its environment; one no clone has used for two days (other requirements,
-    # an older branch) is removed. Not at once: another clone may be running in it.
-    local venvs; venvs="$(dirname "$(ge_host_path "$GE_VENV")")"
-    touch "$(ge_host_path "$GE_VENV")/.used"
-    find "$venvs" -maxdepth 2 -path "$venvs/venv-*/.used" -mtime +2 -printf '%h\0' 2>/dev/null \
-        | xargs -0 -r rm -rf
+    # Environments of other requirements may still serve other checkouts (branches of
+    # another age): one is removed only once no checkout has used it for a week.
+    local current venv stamp
+    current="$(ge_host_path "$GE_VENV")"
+    touch "$current/.used"
+    for venv in "$(dirname "$current")"/venv-*; do
+        [ "$venv" = "$current" ] && continue
+        stamp="$venv/.used"
+        [ -e "$stamp" ] || stamp="$venv"
+        if [ -n "$(find "$stamp" -maxdepth 0 -mtime +7 2>/dev/null)" ]; then rm -rf "$venv"; fi
+    done
+    ge_ensure_chromium
     flock -u 9
+}
+
+# The browser of the dashboard's test (tests/browser): Debian's Chromium, in the root (or on
+# this machine), installed once with apt. Playwright drives it; it never downloads a browser.
+ge_ensure_chromium() {
+    if [ "$GE_MODE" = root ]; then
+        [ -x "$GE_ROOT/usr/bin/chromium" ] && return 0
+        ge_log "installing Debian's chromium into $GE_ROOT (once)"
+        # The mirror may serve a frozen snapshot, whose Release files are past their date.
+        (ge_exec /nonexistent /bin/bash -ec "
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq -o Acquire::Check-Valid-Until=false
+            apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null") \
+            || ge_log "installing chromium failed: the browser test will fail"
+    else
+        command -v chromium >/dev/null 2>&1 && return 0
+        [ "$(id -u)" = 0 ] || { ge_log "the browser test needs Debian's chromium: apt-get install chromium"; return 0; }
+        ge_log "installing Debian's chromium (once)"
+        { apt-get update -qq -o Acquire::Check-Valid-Until=false \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+            || ge_log "installing chromium failed: the browser test will fail"
+    fi
 }
 
 # Where a path of the environment lies on this machine.

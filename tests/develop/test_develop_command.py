@@ -267,8 +267,12 @@ async def _check_the_instance(ha: HomeAssistantClient) -> None:
     # Standard-mode Tempo: supplier indexes (one per tariff period), not the total.
     assert grid
     assert all(re.fullmatch(r"\d{12}_easf\d\d", index["unique_id"]) for index in grid)
-    plug_energy = [
+    device_energy = [
         by_entity_id[device["stat_consumption"]] for device in prefs["device_consumption"]
     ]
+    # The plugs' energy, and the house's unmeasured rest: the devices add up to the meter.
+    unmeasured = [e for e in device_energy if e["unique_id"].endswith("_unmeasured_energy")]
+    assert len(unmeasured) == 1
+    plug_energy = [e for e in device_energy if e not in unmeasured]
     assert plug_energy
     assert all(entity["config_subentry_id"] for entity in plug_energy)

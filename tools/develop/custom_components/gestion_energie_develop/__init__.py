@@ -83,10 +83,15 @@ async def async_set_up_energy(hass: HomeAssistant) -> None:
         {"type": "grid", "stat_energy_from": entity_id, "cost_adjustment_day": 0.0}
         for entity_id in indexes
     ]
+    # The plugs' energy, and the rest of the house's (the meter less the plugs): the devices
+    # add up to the meter.
     devices = [
         DEVICE_CONSUMPTION_SCHEMA({"stat_consumption": entity.entity_id})
         for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-        if entity.config_subentry_id is not None
+        if (
+            entity.config_subentry_id is not None
+            or entity.unique_id == f"{entry.unique_id}_unmeasured_energy"
+        )
         and entity.domain == "sensor"
         and entity.original_device_class == SensorDeviceClass.ENERGY
         and not entity.disabled
@@ -94,7 +99,7 @@ async def async_set_up_energy(hass: HomeAssistant) -> None:
     update = {"energy_sources": ENERGY_SOURCE_SCHEMA(sources), "device_consumption": devices}
     await manager.async_update(cast(EnergyPreferencesUpdate, update))
     LOGGER.info(
-        "Energy dashboard set up: %d tariff-period indexes, %d plug sensors",
+        "Energy dashboard set up: %d tariff-period indexes, %d devices",
         len(sources),
         len(devices),
     )

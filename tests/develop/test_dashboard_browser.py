@@ -1,0 +1,219 @@
+"""The meter's dashboard in a real browser: headless Debian chromium driven by Playwright.
+
+`scripts/develop` runs on free ports with the simulated meter and its plugs; the test adds the
+water heater as a load under shedding (the subentry form, over the REST API), creates the
+dashboard with the `create_dashboard` action, then logs in as the owner through Home Assistant's
+login page and looks: the gauge of power, the time before the cut-off during an overload, the
+load's state, and a priority changed by clicking into its box. Screenshots are kept in the
+folder the test prints (build/browser/ in the checkout, git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+import shutil
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, async_playwright, expect
+import pytest
+
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
+
+from .client import HomeAssistantClient
+from .test_develop_command import (
+    CHECKOUT,
+    WATER_HEATER,
+    Develop,
+    number,
+    wait_for,
+    wait_until_serving,
+)
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's (scripts/lib/env.sh)
+SCREENSHOTS = CHECKOUT / "build" / "browser"
+FRENCH = json.loads(
+    (CHECKOUT / "custom_components/gestion_energie/translations/fr.json").read_text("utf-8")
+)["entity"]
+# The gauge's reading in French, above 6 kVA: "9 360 VA" (a narrow space between thousands).
+OVER_6000_VA = re.compile(r"(?:[6-9]|[1-9]\d)[\s\u202f\u00a0]\d{3}\s?VA")
+UI_TIMEOUT_MS = 60_000  # a loaded machine renders slowly; expect() polls until then
+
+
+async def _add_water_heater_load(ha: HomeAssistantClient, entry_id: str, switch: str) -> None:
+    """What the user does in the meter's page: add a load, the water heater's plug."""
+    flow = await ha.async_post(
+        "/api/config/config_entries/subentries/flow",
+        {"handler": [entry_id, "load"], "show_advanced_options": False},
+    )
+    result = await ha.async_post(
+        f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+        {
+            "switch": switch,
+            "priority": 60,
+            "declared_power": 2000,
+            "interrupt": "interrupt",
+            "restore": "auto",
+            "shed_when_stale": False,
+        },
+    )
+    assert result["type"] == "create_entry", result
+
+
+async def _log_in(page: Page, base: str, url: str) -> None:
+    """Through Home Assistant's own login page, as the owner onboarding made."""
+    await page.goto(f"{base}{url}")
+    await page.locator("input[name=username]").fill("owner")
+    await page.locator("input[name=password]").fill("owner-password")
+    await page.locator("input[name=password]").press("Enter")
+    await page.wait_for_url(f"{base}{url}**", timeout=UI_TIMEOUT_MS)
+
+
+@pytest.mark.timeout(900)
+async def test_the_dashboard_in_a_browser(develop: Develop) -> None:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/lib/env.sh installs it"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {SCREENSHOTS}")  # noqa: T201  # where to look afterwards
+    async with aiohttp.ClientSession() as session:
+        await wait_until_serving(develop, session)
+        ha = HomeAssistantClient(session, develop.port)
+        await ha.async_onboard()
+        await ha.async_finish_onboarding()
+        try:
+            await _check_the_dashboard(ha)
+        finally:
+            await ha.async_close()
+
+
+async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
+    address = SimulatedMeter().address
+    entities = await wait_for(
+        "the meter's entities",
+        lambda: ha.async_ws("config/entity_registry/list"),
+        lambda entities: any(e["unique_id"] == f"{address}_apparent_power" for e in entities),
+    )
+    ours = {e["unique_id"]: e for e in entities if e["platform"] == "gestion_energie"}
+    entry_id = ours[f"{address}_apparent_power"]["config_entry_id"]
+    devices = {device["id"]: device for device in await ha.async_ws("config/device_registry/list")}
+    heater = next(
+        e["entity_id"]
+        for e in ours.values()
+        if e["entity_id"].startswith("switch.")
+        and e["device_id"] is not None
+        and devices[e["device_id"]]["name"] == WATER_HEATER
+    )
+    await ha.async_post("/api/services/switch/turn_on", {"entity_id": heater})
+    await _add_water_heater_load(ha, entry_id, heater)
+
+    async def registry() -> dict[str, dict[str, Any]]:
+        return {e["unique_id"]: e for e in await ha.async_ws("config/entity_registry/list")}
+
+    loads = await wait_for(
+        "the load's priority",
+        registry,
+        lambda by_id: any(key.endswith("_priority") for key in by_id),
+    )
+    priority = next(e["entity_id"] for key, e in loads.items() if key.endswith("_priority"))
+    status = next(e["entity_id"] for key, e in loads.items() if key.endswith("_load_status"))
+    time_to_cutoff = ours[f"{address}_time_to_cutoff"]["entity_id"]
+
+    created = await ha.async_post(
+        "/api/services/gestion_energie/create_dashboard?return_response",
+        {"config_entry_id": entry_id},
+    )
+    url = created["service_response"]["url"]
+    assert url == f"/linky-{address}"
+
+    # Started: the frontend no longer shows its "still starting" notice over the cards.
+    await wait_for(
+        "Home Assistant started",
+        lambda: ha.async_get("/api/config"),
+        lambda config: config["state"] == "RUNNING",
+    )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        try:
+            # A French household's browser: the frontend speaks French, as the instance does.
+            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            expect.set_options(timeout=UI_TIMEOUT_MS)
+            await _log_in(page, ha.base, url)
+            await _look(
+                page,
+                ha,
+                priority=priority,
+                status=status,
+                cutoff=time_to_cutoff,
+                power=ours[f"{address}_apparent_power"]["entity_id"],
+            )
+        finally:
+            await browser.close()
+
+
+async def _look(
+    page: Page,
+    ha: HomeAssistantClient,
+    *,
+    priority: str,
+    status: str,
+    cutoff: str,
+    power: str,
+) -> None:
+    # The gauge of power now shows a number of VA.
+    gauge = page.locator("hui-gauge-card")
+    await expect(gauge).to_contain_text("VA")
+    # The load's state, as the state machine has it, in French.
+    load_state = (await ha.async_states())[status]["state"]
+    state_name = FRENCH["sensor"]["load_status"]["state"][load_state]
+    load_card = page.locator("hui-entities-card", has_text=WATER_HEATER)
+    await expect(load_card).to_contain_text(state_name)
+    await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+
+    # An overload: the time before the cut-off counts down on the dashboard.
+    await ha.async_post(
+        "/api/services/gestion_energie/simulate_overload",
+        {"config_entry_id": (await _entry_of(ha, cutoff)), "power": 9000, "duration": 120},
+    )
+    await wait_for(
+        "a time before the cut-off",
+        lambda: _state(ha, cutoff),
+        lambda state: number(state) is not None,
+    )
+    cutoff_name = FRENCH["sensor"]["time_to_cutoff"]["name"]
+    cutoff_row = page.locator("hui-sensor-entity-row", has_text=cutoff_name)
+    await expect(cutoff_row).not_to_contain_text("Inconnu")
+    await expect(cutoff_row).to_contain_text("s")
+    # The gauge follows the overload (the power is written at most every 10 s).
+    await wait_for(
+        "the overload's power", lambda: _state(ha, power), lambda s: (number(s) or 0) > 6000
+    )
+    await expect(gauge).to_contain_text(OVER_6000_VA)
+    await page.screenshot(path=SCREENSHOTS / "dashboard-overload.png", full_page=True)
+
+    # The load's priority, changed by clicking into its box and typing.
+    box = page.locator("hui-number-entity-row", has_text=FRENCH["number"]["priority"]["name"])
+    field = box.locator("input")
+    await field.click()
+    await field.fill("85")
+    await field.press("Enter")
+    await wait_for(
+        "the priority typed in the dashboard",
+        lambda: _state(ha, priority),
+        lambda state: number(state) == 85,
+    )
+    await page.screenshot(path=SCREENSHOTS / "dashboard-priority.png", full_page=True)
+
+
+async def _state(ha: HomeAssistantClient, entity_id: str) -> dict[str, Any] | None:
+    return (await ha.async_states()).get(entity_id)
+
+
+async def _entry_of(ha: HomeAssistantClient, entity_id: str) -> str:
+    entry = await ha.async_ws("config/entity_registry/get", entity_id=entity_id)
+    return str(entry["config_entry_id"])
