@@ -35,6 +35,7 @@ from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
 if TYPE_CHECKING:
+    from .money_manager import MoneyTracker
     from .plug_coordinator import PlugCoordinator
     from .shedding_manager import SheddingManager
     from .simulators.meter import SimulatedMeter
@@ -58,6 +59,7 @@ class RuntimeData:
     simulator: SimulatedMeter | None = None  # the simulated meter, for its services
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
     shedding: SheddingManager | None = None  # the load shedding of the meter's loads
+    money: MoneyTracker | None = None  # costs of the energy, from the price sets
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]

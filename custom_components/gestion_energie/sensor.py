@@ -33,7 +33,8 @@ from .const import DOMAIN, LOGGER
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .meter.model import MeterData
-from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
+from .meter.periods import index_period, is_period_index, period_key, supplier_index
+from .money_sensor import async_add_money_sensors
 from .plug_sensor import async_add_plug_sensors
 from .shedding_entities import async_add_shedding_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -391,6 +392,7 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_plug_sensors(entry, async_add_entities)
     async_add_shedding_sensors(entry, async_add_entities)
+    async_add_money_sensors(entry, async_add_entities)
 
 
 @callback
@@ -418,7 +420,7 @@ def _label_sensor(
     coordinator: MeterCoordinator, label: str, description: MeterSensorEntityDescription
 ) -> MeterSensor:
     """The sensor of a label: energy indexes that may be named after a period have their own."""
-    if label in HISTORIC_INDEXES or supplier_index(label) is not None:
+    if is_period_index(label):
         return EnergyIndexSensor(coordinator, description, label)
     return MeterSensor(coordinator, description)
 

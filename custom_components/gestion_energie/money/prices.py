@@ -1,0 +1,63 @@
+"""Dated price sets: a price per kWh for each tariff period, and the monthly subscription.
+
+A set applies from its date (a Europe/Paris day) until the next set's: a price change on
+1 February leaves January's costs as they were. Periods are named as the meter's indexes are
+(`off_peak`, `peak_red`..., see `meter/periods.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PriceSet:
+    """What a kWh costs in each period, and the subscription per month, from `valid_from`."""
+
+    valid_from: date
+    energy: Mapping[str, float] = field(default_factory=dict)  # €/kWh by period name
+    subscription_per_month: float = 0.0  # € per month, for the subscribed power
+
+    def as_dict(self) -> dict[str, Any]:
+        """The set as stored in the entry's options."""
+        return {
+            "valid_from": self.valid_from.isoformat(),
+            "energy": dict(self.energy),
+            "subscription_per_month": self.subscription_per_month,
+        }
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any]) -> PriceSet:
+        """A set from the entry's options."""
+        return cls(
+            valid_from=date.fromisoformat(str(stored["valid_from"])),
+            energy={str(name): float(price) for name, price in stored["energy"].items()},
+            subscription_per_month=float(stored["subscription_per_month"]),
+        )
+
+
+def sorted_sets(sets: Iterable[PriceSet]) -> list[PriceSet]:
+    """The sets by date; of two sets of the same date, the later given wins."""
+    by_date = {price_set.valid_from: price_set for price_set in sets}
+    return [by_date[day] for day in sorted(by_date)]
+
+
+def price_set_at(sets: Sequence[PriceSet], day: date) -> PriceSet | None:
+    """The set in effect on `day` (`sets` sorted by date), or None before the first."""
+    current = None
+    for price_set in sets:
+        if price_set.valid_from > day:
+            break
+        current = price_set
+    return current
+
+
+def energy_price(sets: Sequence[PriceSet], day: date, period: str | None) -> float | None:
+    """€/kWh of `period` on `day`, if a set in effect prices it."""
+    price_set = price_set_at(sets, day)
+    if price_set is None or period is None:
+        return None
+    return price_set.energy.get(period)

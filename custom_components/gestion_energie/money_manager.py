@@ -1,0 +1,116 @@
+"""The meter's money side in Home Assistant: prices from the options, costs kept in a `Store`.
+
+`MoneyTracker` feeds every frame's per-period indexes to the pure `CostLedger` and saves its
+state a little later (and when the entry unloads): the last indexes are saved with the sums
+they were counted into, so a restart neither counts an index delta twice nor loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from .const import CONF_PRICE_SETS, DOMAIN
+from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .money.costs import CostLedger
+from .money.prices import PriceSet, energy_price, sorted_sets
+from .money.readings import period_readings, running_period
+from .money.spans import Span, paris_day, subscription_so_far
+
+STORAGE_VERSION = 1
+SAVE_DELAY_S = 60  # a crash loses at most this much counting, never counts twice
+
+
+def price_sets_of(entry: GestionEnergieConfigEntry) -> list[PriceSet]:
+    """The entry's price sets, by date."""
+    return sorted_sets(
+        PriceSet.from_dict(stored) for stored in entry.options.get(CONF_PRICE_SETS, [])
+    )
+
+
+class MoneyTracker:
+    """Costs of the meter's energy, from its indexes and the entry's price sets."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: GestionEnergieConfigEntry, coordinator: MeterCoordinator
+    ) -> None:
+        """Nothing counted yet; `async_start` loads the saved state."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.ledger = CostLedger()
+        self._store: Store[dict[str, Any]] = store(hass, entry)
+        self._stored_sets: object = None
+        self._sets: list[PriceSet] = []
+
+    @property
+    def price_sets(self) -> list[PriceSet]:
+        """The price sets of the options, parsed again only when they changed."""
+        stored = self.entry.options.get(CONF_PRICE_SETS)
+        if stored is not self._stored_sets:
+            self._stored_sets = stored
+            self._sets = price_sets_of(self.entry)
+        return self._sets
+
+    async def async_start(self) -> None:
+        """Take back the saved state, then count every frame."""
+        saved = await self._store.async_load()
+        if saved is not None:
+            self.ledger = CostLedger.from_dict(saved)
+        self.entry.async_on_unload(self.coordinator.async_add_listener(self._record))
+
+    async def async_stop(self) -> None:
+        """Save what was counted."""
+        await self._store.async_save(self.ledger.as_dict())
+
+    def now(self) -> datetime:
+        """The coordinator's clock, as an aware time."""
+        return datetime.fromtimestamp(self.coordinator.clock(), UTC)
+
+    def today(self) -> date:
+        """The Europe/Paris day now."""
+        return paris_day(self.now())
+
+    @callback
+    def _record(self) -> None:
+        readings = period_readings(self.coordinator.data)
+        if readings:
+            self.ledger.record(self.now(), readings, self.price_sets)
+            self._store.async_delay_save(self.ledger.as_dict, SAVE_DELAY_S)
+
+    def current_price(self) -> float | None:
+        """€/kWh of the period in effect now."""
+        return energy_price(self.price_sets, self.today(), running_period(self.coordinator.data))
+
+    def total(self, span: Span) -> float | None:
+        """What the span cost so far, energy and subscription; None before any reading."""
+        return self.ledger.total(span, self.price_sets, self.today())
+
+    def details(self, span: Span) -> dict[str, Any]:
+        """Per period energy and cost, and the subscription's share, of the span so far."""
+        sets: Sequence[PriceSet] = self.price_sets
+        today = self.today()
+        self.ledger.total(span, sets, today)  # rolls the span if a new one began
+        span_sum = self.ledger.spans[span]
+        return {
+            "since": span_sum.start.isoformat(),
+            "costs": {name: round(period.cost, 4) for name, period in span_sum.periods.items()},
+            "energy_kwh": {
+                name: round(period.energy_wh / 1000, 3) for name, period in span_sum.periods.items()
+            },
+            "unpriced_kwh": {
+                name: round(period.unpriced_wh / 1000, 3)
+                for name, period in span_sum.periods.items()
+                if period.unpriced_wh
+            },
+            "subscription": round(subscription_so_far(sets, span, today), 4),
+        }
+
+
+def store(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> Store[dict[str, Any]]:
+    """Where a meter's cost ledger is saved."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.costs.{entry.entry_id}")

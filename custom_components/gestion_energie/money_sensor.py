@@ -1,0 +1,117 @@
+"""Sensors of money: the price now, and what today, this month and this year cost.
+
+The price now (€/kWh of the running period) is the Energy dashboard's "entity with the current
+price". The costs are totals that reset at the start of each Europe/Paris day, month and year
+(`last_reset`), with the cost of each period and the subscription's share in attributes.
+They read the entry's `MoneyTracker` and follow the meter's update policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import CURRENCY_EURO, UnitOfEnergy
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import GestionEnergieConfigEntry
+from .entity import MeterEntity, MeterEntityDescription
+from .money.readings import running_period
+from .money.spans import Span, midnight, span_start
+from .money_manager import MoneyTracker
+
+
+def _from_tracker(_data: object) -> None:
+    """Money sensors read the tracker (`money_fn`), not the meter's data."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoneySensorEntityDescription(SensorEntityDescription, MeterEntityDescription):
+    """A sensor of the money tracker."""
+
+    money_fn: Callable[[MoneyTracker], Any]
+    span: Span | None = None  # the span a cost is summed over
+    value_fn: Callable[[Any], Any] = _from_tracker
+    fast: bool = True  # costs move with the indexes
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _cost(span: Span) -> MoneySensorEntityDescription:
+    return MoneySensorEntityDescription(
+        key=f"cost_{span.value}",
+        translation_key=f"cost_{span.value}",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EURO,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        money_fn=lambda tracker: _rounded(tracker.total(span), 4),
+        span=span,
+    )
+
+
+MONEY_SENSORS: tuple[MoneySensorEntityDescription, ...] = (
+    MoneySensorEntityDescription(
+        key="current_price",
+        translation_key="current_price",
+        native_unit_of_measurement=f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}",
+        suggested_display_precision=4,
+        money_fn=lambda tracker: _rounded(tracker.current_price(), 6),
+        fast=False,
+    ),
+    *(_cost(span) for span in Span),
+)
+
+
+class MoneySensor(MeterEntity, SensorEntity):
+    """A price or a cost of the meter's energy."""
+
+    entity_description: MoneySensorEntityDescription
+
+    def __init__(self, tracker: MoneyTracker, description: MoneySensorEntityDescription) -> None:
+        """Attach the sensor to the meter's device."""
+        super().__init__(tracker.coordinator, description)
+        self.tracker = tracker
+
+    @property
+    @override
+    def value(self) -> Any:
+        return self.entity_description.money_fn(self.tracker)
+
+    @property
+    @override
+    def native_value(self) -> Any:
+        return self.value
+
+    @property
+    @override
+    def last_reset(self) -> datetime | None:
+        span = self.entity_description.span
+        return None if span is None else midnight(span_start(span, self.tracker.today()))
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        span = self.entity_description.span
+        if span is None:
+            return {"period": running_period(self.coordinator.data)}
+        return self.tracker.details(span)
+
+
+def async_add_money_sensors(
+    entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the price and cost sensors of the meter."""
+    tracker = entry.runtime_data.money
+    if tracker is not None:
+        async_add_entities(MoneySensor(tracker, description) for description in MONEY_SENSORS)

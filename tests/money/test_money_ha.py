@@ -1,0 +1,206 @@
+"""Prices and costs in a real Home Assistant with its recorder: the simulated meter driven for
+a simulated day, prices entered in the options, and the Energy dashboard's validation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+import functools
+from typing import cast
+
+from homeassistant.components.energy.data import EnergyPreferencesUpdate, async_get_manager
+from homeassistant.components.energy.validate import async_validate
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+    do_adhoc_statistics,
+)
+
+from custom_components.gestion_energie.const import CONF_PRICE_SETS, DOMAIN
+from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.money.readings import period_readings
+from custom_components.gestion_energie.money.spans import Span
+from custom_components.gestion_energie.money_manager import MoneyTracker
+from custom_components.gestion_energie.tic import PARIS
+
+from ..conftest import SIMULATED_ADDRESS
+
+# Monday 4 January 2027 in Paris; Tempo days turn at 06:00, so two colours are counted.
+START = datetime(2027, 1, 4, 0, 30, tzinfo=PARIS).timestamp()
+STEP_S = 300
+PRICES = {
+    "off_peak_blue": 0.1296,
+    "peak_blue": 0.1609,
+    "off_peak_white": 0.1486,
+    "peak_white": 0.1894,
+    "off_peak_red": 0.1568,
+    "peak_red": 0.7562,
+}  # made-up figures for the test, not a tariff
+SUBSCRIPTION = 15.50  # € a month: 0.50 a day in January
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """The recorder starts before Home Assistant's other parts, as the fixtures require."""
+
+
+def entity_id(hass: HomeAssistant, key: str) -> str:
+    found = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{SIMULATED_ADDRESS}_{key}")
+    assert found is not None
+    return found
+
+
+def value(hass: HomeAssistant, key: str) -> float:
+    state = hass.states.get(entity_id(hass, key))
+    assert state is not None
+    return float(state.state)
+
+
+async def drive(hass: HomeAssistant, entry: MockConfigEntry, start: float, frames: int) -> float:
+    """Send the simulated meter's frames from `start`, a frame every STEP_S; the last time."""
+    coordinator: MeterCoordinator = entry.runtime_data.coordinator
+    simulator = entry.runtime_data.simulator
+    assert simulator is not None
+    now = start
+    for frame in range(frames):
+        now = start + frame * STEP_S
+        coordinator.clock = functools.partial(float, now)
+        coordinator.async_receive(simulator.frame(now))
+        if frame % 12 == 0:
+            await hass.async_block_till_done()
+    await hass.async_block_till_done()
+    return now
+
+
+async def enter_prices(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "prices"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    schema = result["data_schema"]
+    assert schema is not None
+    fields = {str(key) for key in schema.schema}
+    # The meter's periods, named as its index sensors are.
+    assert fields == {"valid_from", "subscription_per_month", *(f"price_{p}" for p in PRICES)}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "valid_from": "2027-01-01",
+            "subscription_per_month": SUBSCRIPTION,
+            **{f"price_{period}": price for period, price in PRICES.items()},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_PRICE_SETS][0]["energy"] == PRICES
+
+
+async def test_costs_add_up_to_the_index_deltas_times_the_prices(
+    hass: HomeAssistant, recorder_mock: Recorder, loaded_simulator: MockConfigEntry
+) -> None:
+    await loaded_simulator.runtime_data.source.stop()
+    coordinator: MeterCoordinator = loaded_simulator.runtime_data.coordinator
+    # The first frames: what the indexes counted before prices were entered is not priced.
+    now = await drive(hass, loaded_simulator, START, 3)
+    await enter_prices(hass, loaded_simulator)
+    before = period_readings(coordinator.data)
+    now = await drive(hass, loaded_simulator, now + STEP_S, 23 * 12 - 3)  # to 23:30
+    after = period_readings(coordinator.data)
+    energy_cost = sum(
+        (after[label].wh - reading.wh) / 1000 * PRICES[reading.period]
+        for label, reading in before.items()
+        if reading.period in PRICES
+    )
+    counted = [label for label in before if after[label].wh > before[label].wh]
+    assert len(counted) >= 3  # off-peak then peak of the 3rd's colour, then of the 4th's
+    assert energy_cost > 1
+    share = SUBSCRIPTION / 31
+    assert round(value(hass, "cost_day"), 2) == round(energy_cost + share, 2)
+    assert round(value(hass, "cost_month"), 2) == round(energy_cost + 4 * share, 2)
+    assert round(value(hass, "cost_year"), 2) == round(energy_cost + 4 * share, 2)
+    state = hass.states.get(entity_id(hass, "cost_day"))
+    assert state is not None
+    assert state.attributes["state_class"] == "total"
+    assert state.attributes["last_reset"] == datetime(2027, 1, 4, tzinfo=PARIS).isoformat()
+    assert sum(state.attributes["costs"].values()) == pytest.approx(energy_cost, abs=0.001)
+    # The price now: peak hours of the day's colour.
+    running = coordinator.data.values["NTARF"]
+    assert isinstance(running, int)
+    price = hass.states.get(entity_id(hass, "current_price"))
+    assert price is not None
+    assert price.attributes["unit_of_measurement"] == "€/kWh"
+    assert float(price.state) == PRICES[after[f"EASF{running:02}"].period]
+
+    # A restart: the saved ledger comes back, and nothing is counted twice.
+    tracker = loaded_simulator.runtime_data.money
+    assert tracker is not None
+    await tracker.async_stop()
+    restarted = MoneyTracker(hass, loaded_simulator, coordinator)
+    await restarted.async_start()
+    assert restarted.ledger.as_dict() == tracker.ledger.as_dict()
+    assert restarted.total(Span.DAY) == tracker.total(Span.DAY)
+
+
+async def test_the_energy_dashboard_accepts_the_price_entity(
+    hass: HomeAssistant, recorder_mock: Recorder, loaded_simulator: MockConfigEntry
+) -> None:
+    await loaded_simulator.runtime_data.source.stop()
+    now = await drive(hass, loaded_simulator, START, 3)
+    await enter_prices(hass, loaded_simulator)
+    await drive(hass, loaded_simulator, now + STEP_S, 10)
+    assert await async_setup_component(hass, "energy", {})
+    manager = await async_get_manager(hass)
+    index = next(
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), loaded_simulator.entry_id
+        )
+        if entity.unique_id == f"{SIMULATED_ADDRESS}_easf02"
+    )
+    price = entity_id(hass, "current_price")
+    await manager.async_update(
+        cast(
+            EnergyPreferencesUpdate,
+            {
+                "energy_sources": [
+                    {
+                        "type": "grid",
+                        "stat_energy_from": index,
+                        "stat_energy_to": None,
+                        "stat_cost": None,
+                        "entity_energy_price": price,
+                        "number_energy_price": None,
+                        "stat_compensation": None,
+                        "entity_energy_price_export": None,
+                        "number_energy_price_export": None,
+                        "cost_adjustment_day": 0.0,
+                    }
+                ]
+            },
+        )
+    )
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    # The recorder's 5-minute statistics of the index, as it compiles them every 5 minutes.
+    now_utc = dt_util.utcnow()
+    start = now_utc.replace(minute=now_utc.minute - now_utc.minute % 5, second=0, microsecond=0)
+    do_adhoc_statistics(hass, start=start)
+    await async_wait_recording_done(hass)
+    validation = await async_validate(hass)
+    issues = validation.as_dict()["energy_sources"][0]
+    about_price = [
+        issue
+        for issue in issues
+        if any(affected[0] == price for affected in issue["affected_entities"])
+    ]
+    assert about_price == []
+    assert [issue["type"] for issue in issues] == []
