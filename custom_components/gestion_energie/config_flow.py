@@ -462,14 +462,20 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         periods = reported_periods(runtime.coordinator.data)
         if not periods:
             return self.async_abort(reason="no_periods_yet")
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data=money_flow.updated_options(entry.options, periods, user_input)
-            )
+            try:
+                options = money_flow.updated_options(entry.options, periods, user_input)
+            except ValueError:
+                errors[money_flow.CONF_OFF_PEAK_HOURS] = "invalid_hours"
+            else:
+                return self.async_create_entry(data=options)
         sets = price_sets_of(entry)
+        schema = money_flow.prices_schema(periods, sets, runtime.money.today())
         return self.async_show_form(
             step_id="prices",
-            data_schema=money_flow.prices_schema(periods, sets, runtime.money.today()),
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
             description_placeholders={
                 "sets": ", ".join(price_set.valid_from.isoformat() for price_set in sets) or "-",
                 "periods": ", ".join(periods),

@@ -18,15 +18,19 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
+    TextSelector,
 )
 import probatio
 
 from .const import CONF_PRICE_SETS
 from .money.prices import PriceSet, price_set_at, sorted_sets
+from .money.schedule import format_hours, parse_hours
+from .tic.interpret import Period
 
 CONF_VALID_FROM = "valid_from"
 CONF_SUBSCRIPTION = "subscription_per_month"
 CONF_REMOVE = "remove"
+CONF_OFF_PEAK_HOURS = "off_peak_hours"
 PRICE_PREFIX = "price_"
 
 
@@ -57,6 +61,9 @@ def prices_schema(periods: Sequence[str], sets: Sequence[PriceSet], today: date)
         fields[probatio.Required(f"{PRICE_PREFIX}{period}", **_default(energy.get(period)))] = (
             _amount(10, "any", f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}")
         )
+    if Period.OFF_PEAK.value in periods:  # Heures creuses: the contract's hours
+        hours = "" if current is None else format_hours(current.off_peak_hours)
+        fields[probatio.Optional(CONF_OFF_PEAK_HOURS, default=hours)] = TextSelector()
     if sets:
         dates = [price_set.valid_from.isoformat() for price_set in sets]
         fields[probatio.Optional(CONF_REMOVE, default=[])] = SelectSelector(
@@ -68,11 +75,15 @@ def prices_schema(periods: Sequence[str], sets: Sequence[PriceSet], today: date)
 def updated_options(
     options: Mapping[str, Any], periods: Sequence[str], user_input: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The options with the set entered added (or replacing that date's), and sets removed."""
+    """The options with the set entered added (or replacing that date's), and sets removed.
+
+    Raises ValueError when the off-peak hours cannot be read.
+    """
     entered = PriceSet(
         valid_from=date.fromisoformat(str(user_input[CONF_VALID_FROM])),
         energy={period: float(user_input[f"{PRICE_PREFIX}{period}"]) for period in periods},
         subscription_per_month=float(user_input[CONF_SUBSCRIPTION]),
+        off_peak_hours=parse_hours(str(user_input.get(CONF_OFF_PEAK_HOURS, ""))),
     )
     removed = set(user_input.get(CONF_REMOVE, []))
     sets = [

@@ -8,7 +8,7 @@ they were counted into, so a restart neither counts an index delta twice nor los
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -16,10 +16,12 @@ from homeassistant.helpers.storage import Store
 
 from .const import CONF_PRICE_SETS, DOMAIN
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
+from .money import schedule
 from .money.costs import CostLedger
-from .money.prices import PriceSet, energy_price, sorted_sets
-from .money.readings import period_readings, running_period
+from .money.prices import PriceSet, energy_price, price_set_at, sorted_sets
+from .money.readings import SUPPLIER_INDEX, period_name, period_readings, running_period
 from .money.spans import Span, paris_day, subscription_so_far
+from .tic.interpret import SwitchingBlock, TempoColour, decode_day_profile
 
 STORAGE_VERSION = 1
 SAVE_DELAY_S = 60  # a crash loses at most this much counting, never counts twice
@@ -46,6 +48,8 @@ class MoneyTracker:
         self._store: Store[dict[str, Any]] = store(hass, entry)
         self._stored_sets: object = None
         self._sets: list[PriceSet] = []
+        # The supplier's day profiles (PJOURF+1) by the day they are for: yesterday's is today's.
+        self.profiles: dict[str, str] = {}
 
     @property
     def price_sets(self) -> list[PriceSet]:
@@ -61,11 +65,12 @@ class MoneyTracker:
         saved = await self._store.async_load()
         if saved is not None:
             self.ledger = CostLedger.from_dict(saved)
+            self.profiles = dict(saved.get("profiles", {}))
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._record))
 
     async def async_stop(self) -> None:
         """Save what was counted."""
-        await self._store.async_save(self.ledger.as_dict())
+        await self._store.async_save(self._saved())
 
     def now(self) -> datetime:
         """The coordinator's clock, as an aware time."""
@@ -77,10 +82,58 @@ class MoneyTracker:
 
     @callback
     def _record(self) -> None:
-        readings = period_readings(self.coordinator.data)
+        data = self.coordinator.data
+        readings = period_readings(data)
         if readings:
             self.ledger.record(self.now(), readings, self.price_sets)
-            self._store.async_delay_save(self.ledger.as_dict, SAVE_DELAY_S)
+            self._store.async_delay_save(self._saved, SAVE_DELAY_S)
+        profile = data.values.get("PJOURF+1")
+        if isinstance(profile, str):
+            today = self.today()
+            tomorrow = (today + timedelta(days=1)).isoformat()
+            if self.profiles.get(tomorrow) != profile:
+                kept = {day: raw for day, raw in self.profiles.items() if day >= today.isoformat()}
+                self.profiles = {**kept, tomorrow: profile}
+                self._store.async_delay_save(self._saved, SAVE_DELAY_S)
+
+    def _saved(self) -> dict[str, Any]:
+        return {**self.ledger.as_dict(), "profiles": self.profiles}
+
+    def _profile(self, day: date) -> list[SwitchingBlock] | None:
+        raw = self.profiles.get(day.isoformat())
+        try:
+            return None if raw is None else decode_day_profile(raw)
+        except ValueError:
+            return None
+
+    def next_change(self) -> schedule.Change | None:
+        """The next change of tariff period, and the period from then when it is known.
+
+        Tempo's fixed hours when the meter tells the day's colour; else the supplier's day
+        profiles; else the off-peak hours of the price set in effect.
+        """
+        data = self.coordinator.data
+        now = self.now()
+        if data.tempo_today not in {None, TempoColour.NONE}:
+            return schedule.tempo(now, data.tempo_today, data.tempo_tomorrow)
+        running = data.values.get("NTARF")
+        if isinstance(running, int):
+            today = paris_day(now)
+            change = schedule.from_profiles(
+                now, running, self._profile(today), self._profile(today + timedelta(days=1))
+            )
+            if change is not None and change.supplier_index is not None:
+                label = SUPPLIER_INDEX.format(change.supplier_index)
+                return schedule.Change(change.at, period_name(label, data), change.supplier_index)
+        price_set = price_set_at(self.price_sets, paris_day(now))
+        return None if price_set is None else schedule.off_peak(now, price_set.off_peak_hours)
+
+    def next_price(self) -> float | None:
+        """€/kWh from the next change of period."""
+        change = self.next_change()
+        if change is None:
+            return None
+        return energy_price(self.price_sets, paris_day(change.at), change.period)
 
     def current_price(self) -> float | None:
         """€/kWh of the period in effect now."""

@@ -1,7 +1,8 @@
 """Sensors of money: the price now, and what today, this month and this year cost.
 
 The price now (€/kWh of the running period) is the Energy dashboard's "entity with the current
-price". The costs are totals that reset at the start of each Europe/Paris day, month and year
+price"; when the period changes next, and the price from then, let an automation wait for
+cheaper hours. The costs are totals that reset at the start of each Europe/Paris day, month and year
 (`last_reset`), with the cost of each period and the subscription's share in attributes.
 They read the entry's `MoneyTracker` and follow the meter's update policy.
 """
@@ -39,12 +40,18 @@ class MoneySensorEntityDescription(SensorEntityDescription, MeterEntityDescripti
 
     money_fn: Callable[[MoneyTracker], Any]
     span: Span | None = None  # the span a cost is summed over
+    attributes_fn: Callable[[MoneyTracker], dict[str, Any]] | None = None
     value_fn: Callable[[Any], Any] = _from_tracker
     fast: bool = True  # costs move with the indexes
 
 
 def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _next_period(tracker: MoneyTracker) -> dict[str, Any]:
+    change = tracker.next_change()
+    return {"period": None if change is None else change.period}
 
 
 def _cost(span: Span) -> MoneySensorEntityDescription:
@@ -56,6 +63,7 @@ def _cost(span: Span) -> MoneySensorEntityDescription:
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         money_fn=lambda tracker: _rounded(tracker.total(span), 4),
+        attributes_fn=lambda tracker: tracker.details(span),
         span=span,
     )
 
@@ -67,9 +75,27 @@ MONEY_SENSORS: tuple[MoneySensorEntityDescription, ...] = (
         native_unit_of_measurement=f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}",
         suggested_display_precision=4,
         money_fn=lambda tracker: _rounded(tracker.current_price(), 6),
+        attributes_fn=lambda tracker: {"period": running_period(tracker.coordinator.data)},
         fast=False,
     ),
     *(_cost(span) for span in Span),
+    MoneySensorEntityDescription(
+        key="next_period_change",
+        translation_key="next_period_change",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        money_fn=lambda tracker: None if (change := tracker.next_change()) is None else change.at,
+        attributes_fn=_next_period,
+        fast=False,
+    ),
+    MoneySensorEntityDescription(
+        key="next_period_price",
+        translation_key="next_period_price",
+        native_unit_of_measurement=f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}",
+        suggested_display_precision=4,
+        money_fn=lambda tracker: _rounded(tracker.next_price(), 6),
+        attributes_fn=_next_period,
+        fast=False,
+    ),
 )
 
 
@@ -102,10 +128,8 @@ class MoneySensor(MeterEntity, SensorEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        span = self.entity_description.span
-        if span is None:
-            return {"period": running_period(self.coordinator.data)}
-        return self.tracker.details(span)
+        attributes = self.entity_description.attributes_fn
+        return None if attributes is None else attributes(self.tracker)
 
 
 def async_add_money_sensors(

@@ -3,7 +3,7 @@ a simulated day, prices entered in the options, and the Energy dashboard's valid
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 import functools
 from typing import cast
 
@@ -22,14 +22,14 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     do_adhoc_statistics,
 )
 
-from custom_components.gestion_energie.const import CONF_PRICE_SETS, DOMAIN
+from custom_components.gestion_energie.const import CONF_CONTRACT, CONF_PRICE_SETS, DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.money.readings import period_readings
 from custom_components.gestion_energie.money.spans import Span
 from custom_components.gestion_energie.money_manager import MoneyTracker
 from custom_components.gestion_energie.tic import PARIS
 
-from ..conftest import SIMULATED_ADDRESS
+from ..conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 
 # Monday 4 January 2027 in Paris; Tempo days turn at 06:00, so two colours are counted.
 START = datetime(2027, 1, 4, 0, 30, tzinfo=PARIS).timestamp()
@@ -140,6 +140,15 @@ async def test_costs_add_up_to_the_index_deltas_times_the_prices(
     assert price.attributes["unit_of_measurement"] == "€/kWh"
     assert float(price.state) == PRICES[after[f"EASF{running:02}"].period]
 
+    # The next change: 06:00 tomorrow, to the peak hours of the colour the meter announced.
+    tomorrow = coordinator.data.tempo_tomorrow
+    assert tomorrow is not None
+    change = hass.states.get(entity_id(hass, "next_period_change"))
+    assert change is not None
+    assert change.state == datetime(2027, 1, 5, 6, tzinfo=PARIS).astimezone(UTC).isoformat()
+    assert change.attributes["period"] == f"peak_{tomorrow.name.lower()}"
+    assert value(hass, "next_period_price") == PRICES[f"peak_{tomorrow.name.lower()}"]
+
     # A restart: the saved ledger comes back, and nothing is counted twice.
     tracker = loaded_simulator.runtime_data.money
     assert tracker is not None
@@ -204,3 +213,46 @@ async def test_the_energy_dashboard_accepts_the_price_entity(
     ]
     assert about_price == []
     assert [issue["type"] for issue in issues] == []
+
+
+async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
+    hass: HomeAssistant, recorder_mock: Recorder
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data={**SIMULATOR_DATA, CONF_CONTRACT: "off_peak"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    ten = datetime(2027, 1, 4, 10, tzinfo=PARIS).timestamp()
+    await drive(hass, entry, ten, 3)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "prices"}
+    )
+    prices = {
+        "valid_from": "2027-01-01",
+        "subscription_per_month": 12.0,
+        "price_off_peak": 0.17,
+        "price_peak": 0.22,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**prices, "off_peak_hours": "22h-6h"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"off_peak_hours": "invalid_hours"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**prices, "off_peak_hours": "22:00-06:00"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await drive(hass, entry, ten + 3 * STEP_S, 2)
+    change = hass.states.get(entity_id(hass, "next_period_change"))
+    assert change is not None
+    assert change.state == datetime(2027, 1, 4, 22, tzinfo=PARIS).astimezone(UTC).isoformat()
+    assert value(hass, "next_period_price") == 0.17
+    assert value(hass, "current_price") == 0.22
+    await hass.config_entries.async_unload(entry.entry_id)

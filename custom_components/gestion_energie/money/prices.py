@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .schedule import Hours, format_hours, parse_hours
+
 
 @dataclass(frozen=True, slots=True)
 class PriceSet:
@@ -20,6 +22,7 @@ class PriceSet:
     valid_from: date
     energy: Mapping[str, float] = field(default_factory=dict)  # €/kWh by period name
     subscription_per_month: float = 0.0  # € per month, for the subscribed power
+    off_peak_hours: Hours = ()  # Heures creuses: the contract's off-peak ranges
 
     def as_dict(self) -> dict[str, Any]:
         """The set as stored in the entry's options."""
@@ -27,6 +30,7 @@ class PriceSet:
             "valid_from": self.valid_from.isoformat(),
             "energy": dict(self.energy),
             "subscription_per_month": self.subscription_per_month,
+            "off_peak_hours": format_hours(self.off_peak_hours),
         }
 
     @classmethod
@@ -36,6 +40,7 @@ class PriceSet:
             valid_from=date.fromisoformat(str(stored["valid_from"])),
             energy={str(name): float(price) for name, price in stored["energy"].items()},
             subscription_per_month=float(stored["subscription_per_month"]),
+            off_peak_hours=parse_hours(str(stored.get("off_peak_hours", ""))),
         )
 
 

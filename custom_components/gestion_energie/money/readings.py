@@ -13,7 +13,7 @@ from ..meter.periods import HISTORIC_INDEXES, index_period, is_period_index, per
 from ..tic.interpret import decode_ptec
 from .costs import Reading
 
-_SUPPLIER_INDEX = "EASF{:02}"
+SUPPLIER_INDEX = "EASF{:02}"
 
 
 def period_name(label: str, data: MeterData) -> str:
@@ -37,7 +37,7 @@ def running_index(data: MeterData) -> str | None:
     """The label of the index counting now: from NTARF, or PTEC in historic mode."""
     ntarf = data.values.get("NTARF")
     if isinstance(ntarf, int):
-        return _SUPPLIER_INDEX.format(ntarf)
+        return SUPPLIER_INDEX.format(ntarf)
     ptec = data.values.get("PTEC")
     if isinstance(ptec, str):
         period = decode_ptec(ptec)
