@@ -466,8 +466,8 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         if user_input is not None:
             try:
                 options = money_flow.updated_options(entry.options, periods, user_input)
-            except ValueError:
-                errors[money_flow.CONF_OFF_PEAK_HOURS] = "invalid_hours"
+            except money_flow.InvalidFieldError as error:
+                errors[error.key] = money_flow.FIELD_ERRORS[error.key]
             else:
                 return self.async_create_entry(data=options)
         sets = price_sets_of(entry)

@@ -6,7 +6,7 @@ sensors are. A set given for a date that has one replaces it; sets may be remove
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
@@ -23,7 +23,13 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from .const import CONF_PRICE_SETS
-from .money.prices import PriceSet, price_set_at, sorted_sets
+from .money.prices import (
+    PriceSet,
+    format_subscriptions,
+    parse_subscriptions,
+    price_set_at,
+    sorted_sets,
+)
 from .money.schedule import format_hours, parse_hours
 from .tic.interpret import Period
 
@@ -31,7 +37,33 @@ CONF_VALID_FROM = "valid_from"
 CONF_SUBSCRIPTION = "subscription_per_month"
 CONF_REMOVE = "remove"
 CONF_OFF_PEAK_HOURS = "off_peak_hours"
+CONF_OTHER_SUBSCRIPTIONS = "other_subscriptions"
 PRICE_PREFIX = "price_"
+
+
+# The form's error of each text field that cannot be read.
+FIELD_ERRORS = {
+    CONF_OFF_PEAK_HOURS: "invalid_hours",
+    CONF_OTHER_SUBSCRIPTIONS: "invalid_subscriptions",
+}
+
+
+class InvalidFieldError(ValueError):
+    """A text field of the prices form that cannot be read."""
+
+    def __init__(self, key: str) -> None:
+        """Name the field."""
+        super().__init__(key)
+        self.key = key
+
+
+def _parsed[Parsed](
+    user_input: Mapping[str, Any], key: str, parse: Callable[[str], Parsed]
+) -> Parsed:
+    try:
+        return parse(str(user_input.get(key, "")))
+    except ValueError:
+        raise InvalidFieldError(key) from None
 
 
 def _amount(maximum: float, step: float | Literal["any"], unit: str) -> NumberSelector:
@@ -61,6 +93,8 @@ def prices_schema(periods: Sequence[str], sets: Sequence[PriceSet], today: date)
         fields[probatio.Required(f"{PRICE_PREFIX}{period}", **_default(energy.get(period)))] = (
             _amount(10, "any", f"{CURRENCY_EURO}/{UnitOfEnergy.KILO_WATT_HOUR}")
         )
+    others = "" if current is None else format_subscriptions(current.other_subscriptions)
+    fields[probatio.Optional(CONF_OTHER_SUBSCRIPTIONS, default=others)] = TextSelector()
     if Period.OFF_PEAK.value in periods:  # Heures creuses: the contract's hours
         hours = "" if current is None else format_hours(current.off_peak_hours)
         fields[probatio.Optional(CONF_OFF_PEAK_HOURS, default=hours)] = TextSelector()
@@ -77,13 +111,14 @@ def updated_options(
 ) -> dict[str, Any]:
     """The options with the set entered added (or replacing that date's), and sets removed.
 
-    Raises ValueError when the off-peak hours cannot be read.
+    Raises InvalidFieldError for a text field that cannot be read.
     """
     entered = PriceSet(
         valid_from=date.fromisoformat(str(user_input[CONF_VALID_FROM])),
         energy={period: float(user_input[f"{PRICE_PREFIX}{period}"]) for period in periods},
         subscription_per_month=float(user_input[CONF_SUBSCRIPTION]),
-        off_peak_hours=parse_hours(str(user_input.get(CONF_OFF_PEAK_HOURS, ""))),
+        off_peak_hours=_parsed(user_input, CONF_OFF_PEAK_HOURS, parse_hours),
+        other_subscriptions=_parsed(user_input, CONF_OTHER_SUBSCRIPTIONS, parse_subscriptions),
     )
     removed = set(user_input.get(CONF_REMOVE, []))
     sets = [

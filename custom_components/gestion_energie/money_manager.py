@@ -12,11 +12,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
 from .const import CONF_PRICE_SETS, DOMAIN
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .money import schedule
+from .money.advisor import Advice, PeakWatch, advise
 from .money.costs import CostLedger
 from .money.prices import PriceSet, energy_price, price_set_at, sorted_sets
 from .money.readings import SUPPLIER_INDEX, period_name, period_readings, running_period
@@ -50,6 +52,9 @@ class MoneyTracker:
         self._sets: list[PriceSet] = []
         # The supplier's day profiles (PJOURF+1) by the day they are for: yesterday's is today's.
         self.profiles: dict[str, str] = {}
+        self.peaks = PeakWatch()
+        self._issue_shown: tuple[object, ...] | None = None  # what the repair issue tells
+        self._advice: tuple[object, Advice] | None = None
 
     @property
     def price_sets(self) -> list[PriceSet]:
@@ -66,6 +71,7 @@ class MoneyTracker:
         if saved is not None:
             self.ledger = CostLedger.from_dict(saved)
             self.profiles = dict(saved.get("profiles", {}))
+            self.peaks = PeakWatch.from_dict(saved.get("peaks", {}))
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._record))
 
     async def async_stop(self) -> None:
@@ -87,6 +93,7 @@ class MoneyTracker:
         if readings:
             self.ledger.record(self.now(), readings, self.price_sets)
             self._store.async_delay_save(self._saved, SAVE_DELAY_S)
+        self._watch_peaks()
         profile = data.values.get("PJOURF+1")
         if isinstance(profile, str):
             today = self.today()
@@ -97,7 +104,73 @@ class MoneyTracker:
                 self._store.async_delay_save(self._saved, SAVE_DELAY_S)
 
     def _saved(self) -> dict[str, Any]:
-        return {**self.ledger.as_dict(), "profiles": self.profiles}
+        return {**self.ledger.as_dict(), "profiles": self.profiles, "peaks": self.peaks.as_dict()}
+
+    def _watch_peaks(self) -> None:
+        """Feed the advisor the power drawn, and what load shedding held off."""
+        data = self.coordinator.data
+        if data.apparent_power_va is None:
+            return
+        shedding = self.entry.runtime_data.shedding
+        shed_va = 0.0 if shedding is None else shedding.status.shed_power_va
+        meter_max = data.values.get("SMAXSN")
+        self.peaks.update(
+            self.today(),
+            self.coordinator.clock(),
+            data.apparent_power_va,
+            shed_va,
+            meter_max if isinstance(meter_max, int) else None,
+        )
+        advice = self.advice()
+        shown = (advice.lower_fits, advice.recommended_kva, advice.days)
+        if shown != self._issue_shown:  # the issue follows the advice, day by day
+            self._issue_shown = shown
+            self._raise_advice_issue(advice)
+
+    def current_kva(self) -> int | None:
+        """The subscribed power, in kVA."""
+        reference = self.coordinator.data.reference_power_va
+        return None if reference is None else round(reference / 1000)
+
+    def advice(self) -> Advice:
+        """The subscribed power advised from the days kept (worked out again on a change)."""
+        current = self.current_kva()
+        price_set = price_set_at(self.price_sets, self.today())
+        latest = self.peaks.days[max(self.peaks.days)] if self.peaks.days else None
+        key = (
+            len(self.peaks.days),
+            None if latest is None else (len(latest.cut), len(latest.cut_unshed), latest.max_va),
+            current,
+            price_set,
+        )
+        if self._advice is None or key != self._advice[0]:
+            prices = {} if price_set is None else price_set.subscriptions(current)
+            self._advice = (key, advise(self.peaks.days, current, prices))
+        return self._advice[1]
+
+    def _raise_advice_issue(self, advice: Advice) -> None:
+        """An informational repair issue while a lower power would have done, on enough days."""
+        issue_id = f"subscribed_power_{self.entry.entry_id}"
+        if not advice.lower_fits:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        saving = advice.saving_per_year
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="subscribed_power",
+            translation_placeholders={
+                "meter": self.entry.title,
+                "current": str(advice.current_kva),
+                "recommended": str(advice.recommended_kva),
+                "days": str(advice.days),
+                "peak": str(round(advice.highest_peak_va)),
+                "saving": "?" if saving is None else f"{saving:.2f}",
+            },
+        )
 
     def _profile(self, day: date) -> list[SwitchingBlock] | None:
         raw = self.profiles.get(day.isoformat())

@@ -20,7 +20,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import CURRENCY_EURO, UnitOfEnergy
+from homeassistant.const import CURRENCY_EURO, UnitOfApparentPower, UnitOfEnergy
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
@@ -47,6 +47,19 @@ class MoneySensorEntityDescription(SensorEntityDescription, MeterEntityDescripti
 
 def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _advice(tracker: MoneyTracker) -> dict[str, Any]:
+    advice = tracker.advice()
+    return {
+        "current_kva": advice.current_kva,
+        "without_shedding_kva": advice.without_shedding_kva,
+        "days": advice.days,
+        "enough_days": advice.enough_days,
+        "highest_peak_va": round(advice.highest_peak_va),
+        "cut_days": advice.cut_days,
+        "saving_per_year": advice.saving_per_year,
+    }
 
 
 def _next_period(tracker: MoneyTracker) -> dict[str, Any]:
@@ -96,6 +109,14 @@ MONEY_SENSORS: tuple[MoneySensorEntityDescription, ...] = (
         attributes_fn=_next_period,
         fast=False,
     ),
+    MoneySensorEntityDescription(
+        key="subscribed_power_advice",
+        translation_key="subscribed_power_advice",
+        native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE,
+        money_fn=lambda tracker: tracker.advice().recommended_kva,
+        attributes_fn=_advice,
+        fast=False,
+    ),
 )
 
 
@@ -112,12 +133,17 @@ class MoneySensor(MeterEntity, SensorEntity):
     @property
     @override
     def value(self) -> Any:
-        return self.entity_description.money_fn(self.tracker)
+        """The state and its attributes: a change of either is written."""
+        attributes = self.entity_description.attributes_fn
+        return (
+            self.entity_description.money_fn(self.tracker),
+            None if attributes is None else attributes(self.tracker),
+        )
 
     @property
     @override
     def native_value(self) -> Any:
-        return self.value
+        return self.value[0]
 
     @property
     @override
@@ -128,8 +154,8 @@ class MoneySensor(MeterEntity, SensorEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        attributes = self.entity_description.attributes_fn
-        return None if attributes is None else attributes(self.tracker)
+        attributes: dict[str, Any] | None = self.value[1]
+        return attributes
 
 
 def async_add_money_sensors(

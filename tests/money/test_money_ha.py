@@ -3,7 +3,7 @@ a simulated day, prices entered in the options, and the Energy dashboard's valid
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 import functools
 from typing import cast
 
@@ -12,7 +12,7 @@ from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.gestion_energie.const import CONF_CONTRACT, CONF_PRICE_SETS, DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.money.advisor import PeakWatch
 from custom_components.gestion_energie.money.readings import period_readings
 from custom_components.gestion_energie.money.spans import Span
 from custom_components.gestion_energie.money_manager import MoneyTracker
@@ -91,7 +92,12 @@ async def enter_prices(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert schema is not None
     fields = {str(key) for key in schema.schema}
     # The meter's periods, named as its index sensors are.
-    assert fields == {"valid_from", "subscription_per_month", *(f"price_{p}" for p in PRICES)}
+    assert fields == {
+        "valid_from",
+        "subscription_per_month",
+        "other_subscriptions",
+        *(f"price_{p}" for p in PRICES),
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -256,3 +262,37 @@ async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
     assert value(hass, "next_period_price") == 0.17
     assert value(hass, "current_price") == 0.22
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_subscribed_power_advice_and_its_repair_issue(
+    hass: HomeAssistant, recorder_mock: Recorder, loaded_simulator: MockConfigEntry
+) -> None:
+    await loaded_simulator.runtime_data.source.stop()
+    tracker = loaded_simulator.runtime_data.money
+    assert tracker is not None
+    # Thirty days kept from before (a restart), their peaks never above 2 kVA for long.
+    first = date(2026, 12, 4)
+    tracker.peaks = PeakWatch.from_dict(
+        {(first + timedelta(days=n)).isoformat(): [2000, [], []] for n in range(30)}
+    )
+    issue_id = f"subscribed_power_{loaded_simulator.entry_id}"
+    await drive(hass, loaded_simulator, START, 3)  # 4 January: a new day, the advice is checked
+    advice = hass.states.get(entity_id(hass, "subscribed_power_advice"))
+    assert advice is not None
+    # The simulated household draws 350 VA at night: 3 kVA would have done on every day.
+    assert advice.state == "3"
+    assert advice.attributes["current_kva"] == 6
+    assert advice.attributes["days"] == 31
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["recommended"] == "3"
+    # A day with a long peak that 3 kVA would have cut: the advice changes, the issue goes.
+    simulator = loaded_simulator.runtime_data.simulator
+    assert simulator is not None
+    simulator.start_overload(START + 86400, 4000, 900)
+    await drive(hass, loaded_simulator, START + 86400, 5)
+    advice = hass.states.get(entity_id(hass, "subscribed_power_advice"))
+    assert advice is not None
+    assert advice.state == "6"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None

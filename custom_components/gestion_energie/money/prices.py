@@ -23,6 +23,15 @@ class PriceSet:
     energy: Mapping[str, float] = field(default_factory=dict)  # €/kWh by period name
     subscription_per_month: float = 0.0  # € per month, for the subscribed power
     off_peak_hours: Hours = ()  # Heures creuses: the contract's off-peak ranges
+    # € a month of other subscribed powers (kVA), for the advisor's saving
+    other_subscriptions: Mapping[int, float] = field(default_factory=dict)
+
+    def subscriptions(self, current_kva: int | None) -> dict[int, float]:
+        """€ a month by subscribed power: the others entered, and the current one's."""
+        known = dict(self.other_subscriptions)
+        if current_kva is not None:
+            known[current_kva] = self.subscription_per_month
+        return known
 
     def as_dict(self) -> dict[str, Any]:
         """The set as stored in the entry's options."""
@@ -31,6 +40,7 @@ class PriceSet:
             "energy": dict(self.energy),
             "subscription_per_month": self.subscription_per_month,
             "off_peak_hours": format_hours(self.off_peak_hours),
+            "other_subscriptions": format_subscriptions(self.other_subscriptions),
         }
 
     @classmethod
@@ -41,6 +51,7 @@ class PriceSet:
             energy={str(name): float(price) for name, price in stored["energy"].items()},
             subscription_per_month=float(stored["subscription_per_month"]),
             off_peak_hours=parse_hours(str(stored.get("off_peak_hours", ""))),
+            other_subscriptions=parse_subscriptions(str(stored.get("other_subscriptions", ""))),
         )
 
 
@@ -66,3 +77,26 @@ def energy_price(sets: Sequence[PriceSet], day: date, period: str | None) -> flo
     if price_set is None or period is None:
         return None
     return price_set.energy.get(period)
+
+
+def parse_subscriptions(text: str) -> dict[int, float]:
+    """Subscriptions of other powers as `3: 11.73, 9: 19.81` (kVA: € a month).
+
+    Raises ValueError when a pair cannot be read.
+    """
+    prices: dict[int, float] = {}
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            kva, price = part.split(":")
+            prices[int(kva)] = float(price)
+        except ValueError:
+            msg = f"subscription {part.strip()!r}: not a pair kVA: price"
+            raise ValueError(msg) from None
+    return prices
+
+
+def format_subscriptions(prices: Mapping[int, float]) -> str:
+    """Subscriptions of other powers as `parse_subscriptions` reads them."""
+    return ", ".join(f"{kva}: {price:g}" for kva, price in sorted(prices.items()))
