@@ -54,6 +54,7 @@ class MoneyTracker:
         self.profiles: dict[str, str] = {}
         self.peaks = PeakWatch()
         self._issue_shown: tuple[object, ...] | None = None  # what the repair issue tells
+        self.comparison: dict[str, Any] | None = None  # the last `compare_tariffs` report
         self._advice: tuple[object, Advice] | None = None
 
     @property
@@ -72,6 +73,7 @@ class MoneyTracker:
             self.ledger = CostLedger.from_dict(saved)
             self.profiles = dict(saved.get("profiles", {}))
             self.peaks = PeakWatch.from_dict(saved.get("peaks", {}))
+            self.comparison = saved.get("comparison")
         self.entry.async_on_unload(self.coordinator.async_add_listener(self._record))
 
     async def async_stop(self) -> None:
@@ -104,7 +106,19 @@ class MoneyTracker:
                 self._store.async_delay_save(self._saved, SAVE_DELAY_S)
 
     def _saved(self) -> dict[str, Any]:
-        return {**self.ledger.as_dict(), "profiles": self.profiles, "peaks": self.peaks.as_dict()}
+        return {
+            **self.ledger.as_dict(),
+            "profiles": self.profiles,
+            "peaks": self.peaks.as_dict(),
+            "comparison": self.comparison,
+        }
+
+    @callback
+    def set_comparison(self, report: dict[str, Any]) -> None:
+        """Keep the last comparison's report, for the cheapest option's sensor."""
+        self.comparison = report
+        self._store.async_delay_save(self._saved, SAVE_DELAY_S)
+        self.coordinator.async_update_listeners()
 
     def _watch_peaks(self) -> None:
         """Feed the advisor the power drawn, and what load shedding held off."""

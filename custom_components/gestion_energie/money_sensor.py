@@ -25,6 +25,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
 from .entity import MeterEntity, MeterEntityDescription
+from .money.comparison import TariffOption
 from .money.readings import running_period
 from .money.spans import Span, midnight, span_start
 from .money_manager import MoneyTracker
@@ -59,6 +60,15 @@ def _advice(tracker: MoneyTracker) -> dict[str, Any]:
         "highest_peak_va": round(advice.highest_peak_va),
         "cut_days": advice.cut_days,
         "saving_per_year": advice.saving_per_year,
+    }
+
+
+def _comparison(tracker: MoneyTracker) -> dict[str, Any]:
+    report = tracker.comparison or {}
+    return {
+        "first_day": report.get("first_day"),
+        "last_day": report.get("last_day"),
+        "totals": {option: cost["total"] for option, cost in report.get("options", {}).items()},
     }
 
 
@@ -107,6 +117,15 @@ MONEY_SENSORS: tuple[MoneySensorEntityDescription, ...] = (
         suggested_display_precision=4,
         money_fn=lambda tracker: _rounded(tracker.next_price(), 6),
         attributes_fn=_next_period,
+        fast=False,
+    ),
+    MoneySensorEntityDescription(
+        key="cheapest_tariff",
+        translation_key="cheapest_tariff",
+        device_class=SensorDeviceClass.ENUM,
+        options=[option.value for option in TariffOption],
+        money_fn=lambda tracker: (tracker.comparison or {}).get("cheapest"),
+        attributes_fn=_comparison,
         fast=False,
     ),
     MoneySensorEntityDescription(

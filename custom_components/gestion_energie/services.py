@@ -13,6 +13,7 @@ import probatio
 
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
+from .money_services import async_setup_money_services
 from .shedding_services import async_setup_shedding_services
 
 SERVICE_SIMULATE_OVERLOAD = "simulate_overload"
@@ -57,3 +58,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=SIMULATE_OVERLOAD_SCHEMA,
     )
     async_setup_shedding_services(hass)
+    async_setup_money_services(hass)

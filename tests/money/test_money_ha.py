@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 import functools
-from typing import cast
+from typing import Any, cast
 
 from homeassistant.components.energy.data import EnergyPreferencesUpdate, async_get_manager
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_import_statistics
+from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import EnergyConverter
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -296,3 +305,98 @@ async def test_the_subscribed_power_advice_and_its_repair_issue(
     assert advice is not None
     assert advice.state == "6"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+# 6 to 8 January 2026 hour by hour, per Tempo index (the hours of test_comparison's example).
+RECORDED = {
+    "easf01": [((6, 5), 0.5), ((8, 1), 1.0), ((8, 2), 1.0)],  # off-peak blue
+    "easf02": [((7, 12), 3.0)],  # peak blue
+    "easf05": [((6, 23), 1.0)],  # off-peak red
+    "easf06": [((6, 10), 2.0)],  # peak red
+}
+
+
+def import_hourly(
+    hass: HomeAssistant, entity: str, hours: list[tuple[tuple[int, int], float]]
+) -> None:
+    """Hourly statistics of an index, as the recorder keeps them (a sum from a first row)."""
+    total = 0.0
+    rows = [StatisticData(start=datetime(2026, 1, 6, tzinfo=PARIS), state=0.0, sum=0.0)]
+    for (day, hour), kwh in hours:
+        total += kwh
+        rows.append(
+            StatisticData(start=datetime(2026, 1, day, hour, tzinfo=PARIS), state=total, sum=total)
+        )
+    metadata = StatisticMetaData(
+        mean_type=StatisticMeanType.NONE,
+        has_sum=True,
+        name=None,
+        source="recorder",
+        statistic_id=entity,
+        unit_class=EnergyConverter.UNIT_CLASS,
+        unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    )
+    async_import_statistics(hass, metadata, rows)
+
+
+async def test_compare_tariffs_over_the_recorded_statistics(
+    hass: HomeAssistant, recorder_mock: Recorder, loaded_simulator: MockConfigEntry
+) -> None:
+    await loaded_simulator.runtime_data.source.stop()
+    await drive(hass, loaded_simulator, START, 3)
+    await enter_prices(hass, loaded_simulator)  # Tempo's prices, from 2027: not in effect
+    for key, hours in RECORDED.items():
+        import_hourly(hass, entity_id(hass, key), hours)
+    await async_wait_recording_done(hass)
+    call = {
+        "config_entry_id": loaded_simulator.entry_id,
+        "start": "2026-01-05T23:00:00+00:00",
+        "end": "2026-01-09T00:00:00+00:00",
+        "base": {"all_hours": 0.20, "subscription_per_month": 12.40},
+        "off_peak": {
+            "off_peak": 0.15,
+            "peak": 0.24,
+            "subscription_per_month": 13.95,
+            "off_peak_hours": "01:30-07:30",
+        },
+    }
+    report: Any = await hass.services.async_call(
+        DOMAIN, "compare_tariffs", call, blocking=True, return_response=True
+    )
+    assert report is not None
+    # Tempo: no price set in effect in January 2026 and none given.
+    assert set(report["options"]) == {"base", "off_peak"}
+    assert report["not_compared"]["tempo"].startswith("missing")
+    # Base 8.5 kWh x 0.20 + 3/31 x 12.40 = 2.90; Heures creuses 2 x 0.15 + 6.5 x 0.24
+    # + 3/31 x 13.95 = 3.21.
+    options = report["options"]
+    assert options["base"]["total"] == 2.90
+    assert options["off_peak"]["total"] == 3.21
+    assert report["kwh"] == 8.5
+    assert report["cheapest"] == "base"
+
+    # Tempo with its prices given (those entered, for 2027): 0.5 x 0.1296 + 2 x 0.7562
+    # + 1 x 0.1568 + 3 x 0.1609 + 2 x 0.1296 = 2.4759, + 3/31 x 15.50 = 3.98.
+    call["tempo"] = {**PRICES, "subscription_per_month": 15.50}
+    report = await hass.services.async_call(
+        DOMAIN, "compare_tariffs", call, blocking=True, return_response=True
+    )
+    assert report is not None
+    options = report["options"]
+    assert options["tempo"]["total"] == 3.98
+    assert options["tempo"]["unpriced_kwh"] == 0
+    await hass.async_block_till_done()
+    cheapest = hass.states.get(entity_id(hass, "cheapest_tariff"))
+    assert cheapest is not None
+    assert cheapest.state == "base"
+    assert cheapest.attributes["totals"] == {"base": 2.90, "off_peak": 3.21, "tempo": 3.98}
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "compare_tariffs",
+            {**call, "start": "2020-01-01T00:00:00+00:00", "end": "2020-02-01T00:00:00+00:00"},
+            blocking=True,
+            return_response=True,
+        )
+    assert raised.value.translation_key == "no_statistics"
