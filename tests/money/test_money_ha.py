@@ -264,6 +264,17 @@ async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
         result["flow_id"], {**prices, "off_peak_hours": "22:00-06:00"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Changing the update policy afterwards keeps the prices.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    schema = result["data_schema"]
+    assert schema is not None
+    defaults = {str(key): key.default() for key in schema.schema}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], defaults)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_PRICE_SETS][0]["off_peak_hours"] == "22:00-06:00"
     await drive(hass, entry, ten + 3 * STEP_S, 2)
     change = hass.states.get(entity_id(hass, "next_period_change"))
     assert change is not None
