@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import functools
 from typing import Any, cast
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.energy.data import EnergyPreferencesUpdate, async_get_manager
 from homeassistant.components.energy.validate import async_validate
 from homeassistant.components.recorder import Recorder
@@ -411,3 +412,63 @@ async def test_compare_tariffs_over_the_recorded_statistics(
             return_response=True,
         )
     assert raised.value.translation_key == "no_statistics"
+
+
+async def test_statistics_compiled_by_the_recorder_feed_the_comparison(
+    hass: HomeAssistant,
+    recorder_mock: Recorder,
+    simulator_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # From 04:00 to 08:00 on 4 January 2027: Tempo's off-peak hours of the 3rd's day, then
+    # the peak hours of the 4th's; a frame every minute, the recorder compiling as it does.
+    start = datetime(2027, 1, 4, 4, tzinfo=PARIS).astimezone(UTC)
+    freezer.move_to(start)
+    assert await hass.config_entries.async_setup(simulator_entry.entry_id)
+    await hass.async_block_till_done()
+    await simulator_entry.runtime_data.source.stop()
+    coordinator: MeterCoordinator = simulator_entry.runtime_data.coordinator
+    simulator = simulator_entry.runtime_data.simulator
+    assert simulator is not None
+    first: dict[str, int] | None = None
+    for period in range(4 * 12):  # 5-minute periods
+        period_start = start + timedelta(minutes=5 * period)
+        for minute in range(5):
+            moment = period_start + timedelta(minutes=minute, seconds=30)
+            freezer.move_to(moment)
+            coordinator.async_receive(simulator.frame(moment.timestamp()))
+            await hass.async_block_till_done()
+            readings = period_readings(coordinator.data)
+            if first is None and len(readings) == 10:  # every index confirmed, and recorded
+                first = {label: reading.wh for label, reading in readings.items()}
+        freezer.move_to(period_start + timedelta(minutes=5))
+        await async_wait_recording_done(hass)
+        do_adhoc_statistics(hass, start=period_start)
+        await async_wait_recording_done(hass)
+    assert first is not None
+    after = period_readings(coordinator.data)
+    deltas = {label: (after[label].wh - wh) / 1000 for label, wh in first.items()}
+    report: Any = await hass.services.async_call(
+        DOMAIN,
+        "compare_tariffs",
+        {
+            "config_entry_id": simulator_entry.entry_id,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=4)).isoformat(),
+            "base": {"all_hours": 0.20, "subscription_per_month": 12.40},
+            "tempo": {**PRICES, "subscription_per_month": 15.50},
+        },
+        blocking=True,
+        return_response=True,
+    )
+    # Four hours of statistics; what they counted is what the indexes counted (the first
+    # reading taken in the first hour, the statistics' own start, counts from there).
+    assert report["hours"] == 4
+    assert report["kwh"] == pytest.approx(sum(deltas.values()), abs=0.01)
+    assert report["options"]["base"]["total"] == round(report["kwh"] * 0.20 + 12.40 / 31, 2)
+    tempo = report["options"]["tempo"]
+    assert tempo["unpriced_kwh"] == 0
+    colours = {after[label].period for label, kwh in deltas.items() if kwh}
+    assert len(colours) == 2  # off-peak of one Tempo day, peak of the next
+    expected = sum(kwh * PRICES[after[label].period] for label, kwh in deltas.items() if kwh)
+    assert tempo["energy"] == pytest.approx(expected, abs=0.01)
