@@ -230,6 +230,13 @@ class MoneyTracker:
         """What the span cost so far, energy and subscription; None before any reading."""
         return self.ledger.total(span, self.price_sets, self.today())
 
+    def period_cost(self, span: Span, period: str) -> float | None:
+        """What one period's energy cost over the span so far; None before any reading."""
+        if self.ledger.total(span, self.price_sets, self.today()) is None:
+            return None
+        period_sum = self.ledger.spans[span].periods.get(period)
+        return 0.0 if period_sum is None else period_sum.cost
+
     def details(self, span: Span) -> dict[str, Any]:
         """Per period energy and cost, and the subscription's share, of the span so far."""
         sets: Sequence[PriceSet] = self.price_sets

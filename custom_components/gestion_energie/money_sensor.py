@@ -3,7 +3,8 @@
 The price now (€/kWh of the running period) is the Energy dashboard's "entity with the current
 price"; when the period changes next, and the price from then, let an automation wait for
 cheaper hours. The costs are totals that reset at the start of each Europe/Paris day, month and year
-(`last_reset`), with the cost of each period and the subscription's share in attributes.
+(`last_reset`), with the cost of each period and the subscription's share in attributes; each
+period's cost has its own sensors too (disabled by default), added once the meter reports it.
 They read the entry's `MoneyTracker` and follow the meter's update policy.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+import re
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -21,14 +23,18 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import CURRENCY_EURO, UnitOfApparentPower, UnitOfEnergy
+from homeassistant.core import callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
 from .entity import MeterEntity, MeterEntityDescription
+from .meter.periods import INDEX_PERIODS, period_key
 from .money.comparison import TariffOption
-from .money.readings import running_period
+from .money.readings import reported_periods, running_period
 from .money.spans import Span, midnight, span_start
 from .money_manager import MoneyTracker
+
+_NAMED_PERIODS = frozenset(period_key(period) for period in INDEX_PERIODS)
 
 
 def _from_tracker(_data: object) -> None:
@@ -177,10 +183,42 @@ class MoneySensor(MeterEntity, SensorEntity):
         return attributes
 
 
+def period_cost(span: Span, period: str) -> MoneySensorEntityDescription:
+    """The cost of one period over a span; disabled by default (Tempo has six periods)."""
+    named = period in _NAMED_PERIODS
+    slug = period if named else re.sub(r"[^a-z0-9]+", "_", period.lower()).strip("_")
+    return MoneySensorEntityDescription(
+        key=f"cost_{span.value}_{slug}",
+        translation_key=f"cost_{span.value}_{period if named else 'label'}",
+        translation_placeholders=None if named else {"label": period},
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY_EURO,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        money_fn=lambda tracker: _rounded(tracker.period_cost(span, period), 4),
+        span=span,
+        entity_registry_enabled_default=False,
+    )
+
+
 def async_add_money_sensors(
     entry: GestionEnergieConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the price and cost sensors of the meter."""
+    """Add the price and cost sensors of the meter, and a period's costs once it is seen."""
     tracker = entry.runtime_data.money
-    if tracker is not None:
-        async_add_entities(MoneySensor(tracker, description) for description in MONEY_SENSORS)
+    if tracker is None:
+        return
+    async_add_entities(MoneySensor(tracker, description) for description in MONEY_SENSORS)
+    seen: set[str] = set()
+
+    @callback
+    def add_new_periods() -> None:
+        new = [p for p in reported_periods(tracker.coordinator.data) if p not in seen]
+        if new:
+            seen.update(new)
+            async_add_entities(
+                MoneySensor(tracker, period_cost(span, period)) for period in new for span in Span
+            )
+
+    add_new_periods()
+    entry.async_on_unload(tracker.coordinator.async_add_listener(add_new_periods))

@@ -148,6 +148,16 @@ async def test_costs_add_up_to_the_index_deltas_times_the_prices(
     assert state.attributes["state_class"] == "total"
     assert state.attributes["last_reset"] == datetime(2027, 1, 4, tzinfo=PARIS).isoformat()
     assert sum(state.attributes["costs"].values()) == pytest.approx(energy_cost, abs=0.001)
+    # Each period's cost has its sensors (disabled by default), and they add up.
+    registry = er.async_get(hass)
+    for period in PRICES:
+        for span in ("day", "month", "year"):
+            unique_id = f"{SIMULATED_ADDRESS}_cost_{span}_{period}"
+            assert registry.async_get_entity_id("sensor", DOMAIN, unique_id), unique_id
+    tracker = loaded_simulator.runtime_data.money
+    assert tracker is not None
+    by_period = [tracker.period_cost(Span.DAY, period) or 0.0 for period in PRICES]
+    assert round(sum(by_period) + share, 2) == round(value(hass, "cost_day"), 2)
     # The price now: peak hours of the day's colour.
     running = coordinator.data.values["NTARF"]
     assert isinstance(running, int)
@@ -166,8 +176,6 @@ async def test_costs_add_up_to_the_index_deltas_times_the_prices(
     assert value(hass, "next_period_price") == PRICES[f"peak_{tomorrow.name.lower()}"]
 
     # A restart: the saved ledger comes back, and nothing is counted twice.
-    tracker = loaded_simulator.runtime_data.money
-    assert tracker is not None
     await tracker.async_stop()
     restarted = MoneyTracker(hass, loaded_simulator, coordinator)
     await restarted.async_start()
