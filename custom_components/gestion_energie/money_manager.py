@@ -50,11 +50,13 @@ class MoneyTracker:
         self._store: Store[dict[str, Any]] = store(hass, entry)
         self._stored_sets: object = None
         self._sets: list[PriceSet] = []
+        self._sets_generation = 0  # counts the parsings of the options' price sets
         # The supplier's day profiles (PJOURF+1) by the day they are for: yesterday's is today's.
         self.profiles: dict[str, str] = {}
         self.peaks = PeakWatch()
         self._issue_shown: tuple[object, ...] | None = None  # what the repair issue tells
         self.comparison: dict[str, Any] | None = None  # the last `compare_tariffs` report
+        self._subscriptions: dict[tuple[Span, date, int], float] = {}
         self._advice: tuple[object, Advice] | None = None
 
     @property
@@ -64,6 +66,7 @@ class MoneyTracker:
         if stored is not self._stored_sets:
             self._stored_sets = stored
             self._sets = price_sets_of(self.entry)
+            self._sets_generation += 1
         return self._sets
 
     async def async_start(self) -> None:
@@ -228,7 +231,21 @@ class MoneyTracker:
 
     def total(self, span: Span) -> float | None:
         """What the span cost so far, energy and subscription; None before any reading."""
-        return self.ledger.total(span, self.price_sets, self.today())
+        today = self.today()
+        if self.ledger.total(span, self.price_sets, today) is None:
+            return None
+        return self.ledger.spans[span].energy_cost + self._subscription(span, today)
+
+    def _subscription(self, span: Span, today: date) -> float:
+        """The subscription's share of the span so far, worked out once a day per span."""
+        sets = self.price_sets  # parsed again if the options changed: a new generation
+        key = (span, today, self._sets_generation)
+        if key not in self._subscriptions:
+            self._subscriptions = {
+                **{k: v for k, v in self._subscriptions.items() if k[1:] == key[1:]},
+                key: subscription_so_far(sets, span, today),
+            }
+        return self._subscriptions[key]
 
     def period_cost(self, span: Span, period: str) -> float | None:
         """What one period's energy cost over the span so far; None before any reading."""
@@ -243,18 +260,19 @@ class MoneyTracker:
         today = self.today()
         self.ledger.total(span, sets, today)  # rolls the span if a new one began
         span_sum = self.ledger.spans[span]
+        # Cents and tenths of a kWh: what changes with every frame is written less often.
         return {
             "since": span_sum.start.isoformat(),
-            "costs": {name: round(period.cost, 4) for name, period in span_sum.periods.items()},
+            "costs": {name: round(period.cost, 2) for name, period in span_sum.periods.items()},
             "energy_kwh": {
-                name: round(period.energy_wh / 1000, 3) for name, period in span_sum.periods.items()
+                name: round(period.energy_wh / 1000, 1) for name, period in span_sum.periods.items()
             },
             "unpriced_kwh": {
-                name: round(period.unpriced_wh / 1000, 3)
+                name: round(period.unpriced_wh / 1000, 1)
                 for name, period in span_sum.periods.items()
                 if period.unpriced_wh
             },
-            "subscription": round(subscription_so_far(sets, span, today), 4),
+            "subscription": round(self._subscription(span, today), 2),
         }
 
 

@@ -91,7 +91,7 @@ def _cost(span: Span) -> MoneySensorEntityDescription:
         native_unit_of_measurement=CURRENCY_EURO,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        money_fn=lambda tracker: _rounded(tracker.total(span), 4),
+        money_fn=lambda tracker: _rounded(tracker.total(span), 2),
         attributes_fn=lambda tracker: tracker.details(span),
         span=span,
     )
@@ -195,7 +195,7 @@ def period_cost(span: Span, period: str) -> MoneySensorEntityDescription:
         native_unit_of_measurement=CURRENCY_EURO,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        money_fn=lambda tracker: _rounded(tracker.period_cost(span, period), 4),
+        money_fn=lambda tracker: _rounded(tracker.period_cost(span, period), 2),
         span=span,
         entity_registry_enabled_default=False,
     )
