@@ -7,7 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from custom_components.gestion_energie.money.costs import CostLedger, Reading
-from custom_components.gestion_energie.money.prices import PriceSet, price_set_at, sorted_sets
+from custom_components.gestion_energie.money.prices import (
+    PriceSet,
+    format_subscriptions,
+    parse_subscriptions,
+    price_set_at,
+    sorted_sets,
+)
 from custom_components.gestion_energie.money.spans import (
     Span,
     days_in_month,
@@ -186,3 +192,14 @@ def test_a_year_of_subscription_is_twelve_months() -> None:
     assert subscription_so_far(sets, Span.YEAR, date(2026, 12, 31)) == pytest.approx(144.0)
     assert subscription_so_far(sets, Span.YEAR, date(2026, 3, 1)) == pytest.approx(24 + 12 / 31)
     assert PriceSet.from_dict(sets[0].as_dict()) == sets[0]
+
+
+def test_subscriptions_of_other_powers() -> None:
+    others = parse_subscriptions("3: 11.73, 9: 19.81")
+    assert others == {3: 11.73, 9: 19.81}
+    assert format_subscriptions(others) == "3: 11.73, 9: 19.81"
+    price_set = PriceSet(date(2026, 1, 1), {}, 15.47, other_subscriptions=others)
+    assert price_set.subscriptions(6) == {3: 11.73, 6: 15.47, 9: 19.81}
+    assert PriceSet.from_dict(price_set.as_dict()) == price_set
+    with pytest.raises(ValueError, match="not a pair"):
+        parse_subscriptions("3 kVA")

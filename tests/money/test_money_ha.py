@@ -271,7 +271,12 @@ async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"off_peak_hours": "invalid_hours"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**prices, "off_peak_hours": "22:00-06:00"}
+        result["flow_id"], {**prices, "other_subscriptions": "3 kVA"}
+    )
+    assert result["errors"] == {"other_subscriptions": "invalid_subscriptions"}
+    # Hours an hour later than the simulated meter's own: which one tells is seen.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**prices, "off_peak_hours": "23:00-07:00"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # Changing the update policy afterwards keeps the prices.
@@ -284,13 +289,21 @@ async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
     defaults = {str(key): key.default() for key in schema.schema}
     result = await hass.config_entries.options.async_configure(result["flow_id"], defaults)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_PRICE_SETS][0]["off_peak_hours"] == "22:00-06:00"
+    assert entry.options[CONF_PRICE_SETS][0]["off_peak_hours"] == "23:00-07:00"
     await drive(hass, entry, ten + 3 * STEP_S, 2)
     change = hass.states.get(entity_id(hass, "next_period_change"))
     assert change is not None
-    assert change.state == datetime(2027, 1, 4, 22, tzinfo=PARIS).astimezone(UTC).isoformat()
+    # Today's supplier profile is not known yet (the meter sends tomorrow's): the hours tell.
+    assert change.state == datetime(2027, 1, 4, 23, tzinfo=PARIS).astimezone(UTC).isoformat()
     assert value(hass, "next_period_price") == 0.17
     assert value(hass, "current_price") == 0.22
+    # The next day, the profile the meter sent the day before tells: 22:00, to index 1.
+    await drive(hass, entry, ten + 86400, 2)
+    change = hass.states.get(entity_id(hass, "next_period_change"))
+    assert change is not None
+    assert change.state == datetime(2027, 1, 5, 22, tzinfo=PARIS).astimezone(UTC).isoformat()
+    assert change.attributes["period"] == "off_peak"
+    assert value(hass, "next_period_price") == 0.17
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -421,6 +434,12 @@ async def test_compare_tariffs_over_the_recorded_statistics(
             return_response=True,
         )
     assert raised.value.translation_key == "no_statistics"
+    call["off_peak"] = {"off_peak_hours": "evenings"}
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "compare_tariffs", call, blocking=True, return_response=True
+        )
+    assert raised.value.translation_key == "invalid_hours"
 
 
 async def test_statistics_compiled_by_the_recorder_feed_the_comparison(
