@@ -120,6 +120,10 @@ async def test_options_set_the_update_policy(
     hass: HomeAssistant, loaded_simulator: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_simulator.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     assert result["type"] is FlowResultType.FORM
     schema = result["data_schema"]
     assert schema is not None
@@ -145,6 +149,9 @@ async def test_options_set_the_shedding_timing(
     hass: HomeAssistant, loaded_simulator: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_simulator.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     timing = {
         "shed_restore_dwell": 30.0,  # number selectors give floats
         "shed_min_off": 10.0,

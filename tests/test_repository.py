@@ -202,7 +202,11 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
     for error in ("no_signal", "checksum_errors", "unknown"):
         assert config["error"][error]
     subentries = translations["config_subentries"]
-    aborts = [config["abort"], *(flow["abort"] for flow in subentries.values())]
+    aborts = [
+        config["abort"],
+        translations["options"]["abort"],
+        *(flow["abort"] for flow in subentries.values()),
+    ]
     for reason in _string_constants("reason") | {"already_configured", "reconfigure_successful"}:
         assert any(abort.get(reason) for abort in aborts), reason
     for key in _string_constants("translation_key"):
@@ -211,7 +215,11 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
         assert any(key in translations[section] for section in sections) or any(
             key in platform for platform in platforms
         ), key
-    assert translations["options"]["step"]["init"]["data"]
+    assert set(translations["options"]["step"]["init"]["menu_options"]) == {"settings", "prices"}
+    assert translations["options"]["step"]["settings"]["data"]
+    prices = translations["options"]["step"]["prices"]["data"]
+    for period in INDEX_PERIODS:  # a price for each period an index can be named after
+        assert prices[f"price_{period_key(period)}"]
 
 
 def test_every_subentry_flow_is_translated(translations: dict[str, Any]) -> None:

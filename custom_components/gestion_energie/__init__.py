@@ -15,6 +15,7 @@ from .blueprint_install import async_install_blueprints
 from .const import DOMAIN, SHEDDING_OPTIONS
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator, RuntimeData
 from .display import MeterDisplayView
+from .money_manager import MoneyTracker, store
 from .plug_coordinator import async_setup_plugs
 from .services import async_setup_services
 from .shedding_manager import SheddingManager, async_remove_shedding
@@ -54,6 +55,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntr
     # Load shedding of the loads (subentries), from its saved state.
     entry.runtime_data.shedding = SheddingManager(hass, entry, coordinator)
     await entry.runtime_data.shedding.async_start()
+    # Costs count from the first frame, before the sensors read them.
+    entry.runtime_data.money = MoneyTracker(hass, entry, coordinator)
+    await entry.runtime_data.money.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await source.start()
     coordinator.async_start_watchdog()
@@ -94,9 +98,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: GestionEnergieConfigEnt
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.source.stop()
+        if entry.runtime_data.money is not None:
+            await entry.runtime_data.money.async_stop()
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
-    """The meter's entry is removed: give back the loads shedding held off, forget its state."""
+    """The meter's entry is removed: give back the loads shedding held off, forget the state."""
     await async_remove_shedding(hass, entry)
+    await store(hass, entry).async_remove()

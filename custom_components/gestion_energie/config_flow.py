@@ -36,7 +36,7 @@ from homeassistant.helpers.typing import UNDEFINED
 import probatio
 import serialx
 
-from . import sources_setup
+from . import money_flow, sources_setup
 from .const import (
     CONF_ADDRESS,
     CONF_CE_PIN,
@@ -84,6 +84,8 @@ from .meter.probe import (
     SourceUnavailableError,
     probe_meter,
 )
+from .money.readings import reported_periods
+from .money_manager import price_sets_of
 from .plug_coordinator import client_for
 from .plug_flow import (
     PlugSubentryFlow,
@@ -560,18 +562,54 @@ SOURCE_SCHEMAS: dict[str, Callable[[dict[str, Any]], Awaitable[probatio.Schema]]
 
 
 class GestionEnergieOptionsFlow(OptionsFlow):
-    """How often measurements are written, and when a silent meter counts as unavailable."""
+    """The update policy and load shedding's timing, or the prices."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Which options to change."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "prices"])
+
+    async def async_step_prices(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A dated price set, with a price for each period the meter reports."""
+        entry = self.config_entry
+        runtime = getattr(entry, "runtime_data", None)
+        if runtime is None or runtime.money is None:
+            return self.async_abort(reason="meter_not_loaded")
+        periods = reported_periods(runtime.coordinator.data)
+        if not periods:
+            return self.async_abort(reason="no_periods_yet")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                options = money_flow.updated_options(entry.options, periods, user_input)
+            except money_flow.InvalidFieldError as error:
+                errors[error.key] = money_flow.FIELD_ERRORS[error.key]
+            else:
+                return self.async_create_entry(data=options)
+        sets = price_sets_of(entry)
+        schema = money_flow.prices_schema(periods, sets, runtime.money.today())
+        return self.async_show_form(
+            step_id="prices",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders={
+                "sets": ", ".join(price_set.valid_from.isoformat() for price_set in sets) or "-",
+                "periods": ", ".join(periods),
+            },
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """The update policy form."""
+        options = self.config_entry.options
         if user_input is not None:
             return self.async_create_entry(
                 data={
+                    **options,
                     **_whole_numbers(user_input),
                     CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
                 }
             )
-        options = self.config_entry.options
         timing = settings_from_options(options)
         shedding_defaults = {
             CONF_SHED_RESTORE_DWELL: (timing.restore_dwell_s, 10, 3600),
@@ -581,7 +619,7 @@ class GestionEnergieOptionsFlow(OptionsFlow):
             CONF_SHED_MAX_HOURS: (timing.max_shed_s / 3600, 1, 48),
         }
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=probatio.Schema(
                 {
                     probatio.Required(

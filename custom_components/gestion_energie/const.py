@@ -44,6 +44,9 @@ SHEDDING_OPTIONS: Final = (
     CONF_SHED_MAX_HOURS,
 )
 
+# Options: the dated price sets (money/prices.py), a list of dicts.
+CONF_PRICE_SETS: Final = "price_sets"
+
 # Serial: the port and the speed of the mode (auto tries both).
 CONF_SERIAL_PORT: Final = "port"
 MODE_BAUDRATES: Final = {MODE_AUTO: None, MODE_HISTORIC: 1200, MODE_STANDARD: 9600}

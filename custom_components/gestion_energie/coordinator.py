@@ -37,6 +37,7 @@ from .tic import TicDecoder
 from .tic.interpret import CutoffSwitch
 
 if TYPE_CHECKING:
+    from .money_manager import MoneyTracker
     from .plug_coordinator import PlugCoordinator
     from .shedding_manager import SheddingManager
     from .simulators.meter import SimulatedMeter
@@ -61,6 +62,7 @@ class RuntimeData:
     plugs: dict[str, PlugCoordinator] = field(default_factory=dict)  # by subentry id
     shedding: SheddingManager | None = None  # the load shedding of the meter's loads
     subentry_entities: SubentryEntities = field(default_factory=SubentryEntities)
+    money: MoneyTracker | None = None  # costs of the energy, from the price sets
 
 
 type GestionEnergieConfigEntry = ConfigEntry[RuntimeData]

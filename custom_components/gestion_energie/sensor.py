@@ -35,7 +35,12 @@ from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .entity import MeterEntity, MeterEntityDescription, status_field
 from .house_balance import async_add_balance_sensors
 from .meter.model import MeterData
-from .meter.periods import HISTORIC_INDEXES, index_period, period_key, supplier_index
+from .meter.periods import (
+    index_period,
+    is_period_index,
+    period_key,
+    supplier_index,
+)
 from .meter.write_policy import (
     CURRENT,
     EVERY_MINUTE,
@@ -45,6 +50,7 @@ from .meter.write_policy import (
     POWER,
     VOLTAGE,
 )
+from .money_sensor import async_add_money_sensors
 from .plug_sensor import plug_sensors
 from .shedding_entities import async_add_shedding_sensors, load_status_sensors
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
@@ -441,6 +447,7 @@ async def async_setup_entry(
     for factory in (plug_sensors, load_status_sensors):
         entry.runtime_data.subentry_entities.async_add_platform(entry, factory, async_add_entities)
     async_add_balance_sensors(entry, async_add_entities)
+    async_add_money_sensors(entry, async_add_entities)
 
 
 @callback
@@ -468,7 +475,7 @@ def _label_sensor(
     coordinator: MeterCoordinator, label: str, description: MeterSensorEntityDescription
 ) -> MeterSensor:
     """The sensor of a label: energy indexes that may be named after a period have their own."""
-    if label in HISTORIC_INDEXES or supplier_index(label) is not None:
+    if is_period_index(label):
         return EnergyIndexSensor(coordinator, description, label)
     return MeterSensor(coordinator, description)
 

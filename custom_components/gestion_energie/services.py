@@ -15,6 +15,7 @@ from .adopt_history import async_setup_history_services
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .dashboard import async_setup_dashboard_action
+from .money_services import async_setup_money_services
 from .shedding_services import async_setup_shedding_services
 
 SERVICE_SIMULATE_OVERLOAD = "simulate_overload"
@@ -61,3 +62,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_setup_shedding_services(hass)
     async_setup_history_services(hass)
     async_setup_dashboard_action(hass)
+    async_setup_money_services(hass)

@@ -118,6 +118,11 @@ def supplier_index(label: str) -> int | None:
     return None
 
 
+def is_period_index(label: str) -> bool:
+    """Whether `label` is a supplier's index of one tariff period (historic, or EASF01-10)."""
+    return label in HISTORIC_INDEXES or supplier_index(label) is not None
+
+
 def index_period(
     label: str, calendar: str | None, learnt: Mapping[int, str]
 ) -> TariffPeriod | str | None:
