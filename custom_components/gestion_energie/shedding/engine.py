@@ -30,7 +30,7 @@ from .model import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: loads of several steps (1: switches only, migrated)
 HOUR_S = 3600.0
 NOT_AUTO_RESTORED = frozenset({Reason.MANUAL})
 
@@ -58,17 +58,19 @@ class _Hold:
     """Why and since when the engine holds a load off."""
 
     reason: Reason
-    since: float
+    since: float  # when it was first taken down
     long_raised: bool = False
     notified: bool = False
+    level: int = 1  # the step it is held at
 
 
 @dataclass(slots=True)
 class _Command:
     """A switching the engine ordered that the meter has not shown yet.
 
-    A restore keeps why and since when the load was held, to hold it again if the switching
-    never reaches the switch (`switch_failed`).
+    `on`: a restore (a step up). `step`: the step asked. A restore keeps why, since when and
+    at which step the load was held, to hold it again if the switching never reaches the
+    switch (`switch_failed`).
     """
 
     on: bool
@@ -76,6 +78,8 @@ class _Command:
     power_va: float
     held_reason: str | None = None
     held_since: float | None = None
+    step: int = 0
+    held_level: int = 1
 
 
 @dataclass(slots=True)
@@ -96,6 +100,7 @@ class _Load:
     learner: PowerLearner
     is_on: bool | None = None
     power_w: float | None = None
+    step_seen: int | None = None  # the step the load is seen at; None: unknown
     hold: _Hold | None = None
     command: _Command | None = None
     override_until: float | None = None
@@ -139,18 +144,21 @@ class SheddingEngine:
         if load is None:
             return []
         was_on, load.is_on = load.is_on, state.is_on
+        was_step, load.step_seen = load.step_seen, _seen_step(load.config, state)
         # A reading this load cannot draw (a sensor gone mad, or of something else) is no
         # reading: trusted, it would keep the load off for good or leave too much on.
         power_w = state.power_w
         load.power_w = (
             power_w if power_w is None or load.learner.is_plausible_reading(power_w) else None
         )
-        if state.is_on and load.power_w is not None and load.power_w > self._idle_w:
+        running = state.is_on and load.power_w is not None and load.power_w > self._idle_w
+        if running and load.step_seen == 0:  # a step down draws less than the load's power
+            assert load.power_w is not None  # noqa: S101 - checked above
             load.learner.observe_running(load.power_w)
-        if was_on is not None and was_on != state.is_on:
-            self._on_switched(load, at)
-        elif was_on is None and state.is_on and load.hold is not None:
-            # A held load whose switch comes back on after being unreachable: switched on
+        if was_on is not None and (was_on, was_step) != (state.is_on, load.step_seen):
+            self._on_switched(load, at, was_step)
+        elif was_on is None and load.hold is not None and load.step_seen < load.hold.level:
+            # A held load whose switch comes back on (or up) after being unreachable: changed
             # meanwhile, released as at start (`reconcile`).
             load.hold = None
         return self._decide(at)
@@ -186,10 +194,12 @@ class SheddingEngine:
         if load is None:
             return
         if not reachable:
-            load.is_on = None
+            load.is_on = load.step_seen = None
         command = load.command
-        if not on or command is None or not command.on or load.hold is not None or load.is_on:
-            return  # not a restore of ours, or the switch already reports it on
+        if not on or command is None or not command.on or load.step_seen == command.step:
+            return  # not a restore of ours, or the load already shows it
+        if load.hold is not None and load.hold.level != command.step:
+            return  # held anew meanwhile
         load.command = None
         _hold_again(load, command)
 
@@ -206,7 +216,7 @@ class SheddingEngine:
         at = seconds(now)
         load = self._loads[load_id]
         load.override_until = None
-        if load.hold is not None:
+        if load.hold is not None and load.hold.level >= load.config.last_step:
             load.hold.reason = Reason.MANUAL
             return []
         return [self._shed(load, Reason.MANUAL, at)]
@@ -267,12 +277,15 @@ class SheddingEngine:
             if load is None:
                 continue
             load.is_on, load.power_w = state.is_on, state.power_w
-            if state.is_on:
+            load.step_seen = _seen_step(load.config, state)
+            if load.step_seen == 0:
                 load.hold = None
+            elif load.hold is not None:
+                load.hold.level = load.step_seen  # as it is: a step on its way may have landed
         for load in self._loads.values():
             command, load.command = load.command, None
-            if command is not None and command.on and not load.is_on and load.hold is None:
-                _hold_again(load, command)
+            if command is not None and command.on and load.step_seen != 0 and load.hold is None:
+                _hold_again(load, command, load.step_seen)
         self._last = None
         self._history = []
         self._observations = []
@@ -296,6 +309,8 @@ class SheddingEngine:
         cls, data: dict[str, Any], settings: SheddingSettings, loads: Iterable[LoadConfig]
     ) -> SheddingEngine:
         """Rebuild an engine from `to_dict` output; loads no longer configured are dropped."""
+        if data.get("version") == 1:
+            data = _migrate_from_switches(data)
         if data.get("version") != STATE_VERSION:
             msg = f"unknown shedding state version {data.get('version')!r}"
             raise ValueError(msg)
@@ -342,7 +357,9 @@ class SheddingEngine:
         """Take the switches as following the actions, as a dry run does."""
         for action in actions:
             if isinstance(action, Shed | Restore):
-                self._loads[action.load].is_on = isinstance(action, Restore)
+                load = self._loads[action.load]
+                load.step_seen = action.step
+                load.is_on = action.step < load.config.last_step
 
     # Status
 
@@ -354,8 +371,10 @@ class SheddingEngine:
                 load_id,
                 load.hold.reason,
                 load.hold.since,
-                load.learner.estimate_w,
+                load.learner.estimate_w * load.config.saved_fraction(load.hold.level),
                 load.hold.long_raised,
+                load.hold.level,
+                load.config.last_step,
             )
             for load_id, load in sorted(self._loads.items())
             if load.hold is not None
@@ -385,6 +404,10 @@ class SheddingEngine:
         """Return the power a load is believed to draw when it runs."""
         return self._loads[load_id].learner.estimate_w
 
+    def step(self, load_id: str) -> int:
+        """Return the step the engine holds a load at (0: not held)."""
+        return self._level(self._loads[load_id])
+
     # Readings and switchings
 
     @property
@@ -406,7 +429,7 @@ class SheddingEngine:
             command = load.command
             if command is not None and sample.time >= command.at + self.settings.settle_s:
                 load.command = None
-                if command.on and load.is_on is not True:
+                if command.on and load.step_seen != command.step:
                     # The switch never showed the restore (it answered but did not switch, or
                     # its report got lost): held again, to be tried again.
                     _hold_again(load, command)
@@ -417,21 +440,25 @@ class SheddingEngine:
                 learner = self._loads[observation.load].learner
                 learner.observe_step(step if observation.on else -step)
 
-    def _on_switched(self, load: _Load, now: float) -> None:
-        """Handle a switch change: the engine's doing, or the user's."""
+    def _on_switched(self, load: _Load, now: float, was_step: int | None) -> None:
+        """Handle a switch (or step) change: the engine's doing, or the user's."""
         assert load.is_on is not None  # noqa: S101 - set by the caller
         command = load.command
         anchor = now
-        if command is not None and command.on == load.is_on:
+        if command is not None and command.step == load.step_seen:
             anchor = command.at
-        elif load.is_on and load.hold is not None:
-            # The user switched a shed load back on: respect it, shed something else instead.
+        elif load.hold is not None and load.step_seen != load.hold.level:
+            # The user switched a shed load back on, or changed its setpoint, mode or current:
+            # that is the user's state now; respect it, shed something else instead.
             load.hold = None
             load.command = None
             load.override_until = now + self.settings.override_respect_s
         elif command is not None:
             load.command = None  # the user undid the engine's command before the meter saw it
-        self._observe(load, anchor)
+        if {was_step, load.step_seen} == {0, load.config.last_step}:
+            self._observe(load, anchor)
+        else:
+            self._observations = []  # a part step teaches no power, and blurs any other step
 
     def _observe(self, load: _Load, anchor: float) -> None:
         """Await the meter's step for this switching, unless another one blurs it."""
@@ -492,14 +519,23 @@ class SheddingEngine:
     def _shed_down_to(
         self, limit_va: float, expected_va: float, reason: Reason, now: float, most: int = 0
     ) -> list[Action]:
-        """Shed, lowest priority first, until the expected power is under the limit."""
+        """Shed, lowest priority first, until the expected power is under the limit.
+
+        `most`: at most that many steps, one step of a load each (a sustained overload);
+        otherwise (an emergency) each load goes down to the smallest step that brings the power
+        under the limit, or to its last step and the next load follows.
+        """
         actions: list[Action] = []
         emergency = reason is not Reason.OVER_LIMIT
         for load in self._shed_candidates(now, emergency=emergency):
             if expected_va <= limit_va or (most and len(actions) >= most):
                 break
-            expected_va -= self._draw_w(load)
-            actions.append(self._shed(load, reason, now))
+            level, last = self._level(load), load.config.last_step
+            step = level + 1
+            while not most and step < last and expected_va - self._frees(load, step) > limit_va:
+                step += 1
+            expected_va -= self._frees(load, step)
+            actions.append(self._shed(load, reason, now, step))
         return actions
 
     def _shed_candidates(self, now: float, *, emergency: bool) -> list[_Load]:
@@ -508,7 +544,8 @@ class SheddingEngine:
             load
             for load in self._loads.values()
             if load.is_on
-            and load.hold is None
+            and self._level(load) < load.config.last_step
+            and not self._shedding(load)
             and not self._overridden(load, now)
             and self._draw_w(load) > self._idle_w
             and (emergency or self._toggles(load, now) < self.settings.max_toggles_per_hour)
@@ -547,7 +584,8 @@ class SheddingEngine:
             for load in sorted(self._loads.values(), key=self._shed_order)
             if load.config.shed_when_stale
             and load.is_on
-            and load.hold is None
+            and self._level(load) < load.config.last_step
+            and not self._shedding(load)
             and not self._overridden(load, now)
             and (load.config.may_interrupt or (load.power_w or 0.0) <= self._idle_w)
             and self._toggles(load, now) < self.settings.max_toggles_per_hour
@@ -567,14 +605,16 @@ class SheddingEngine:
         held = [load for load in self._loads.values() if load.hold is not None]
         for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
             assert load.hold is not None  # noqa: S101 - filtered above
-            if not self._may_restore(load, now) or load.learner.restore_need_w > room:
+            step = load.hold.level - 1  # one step up at a time
+            share = load.config.saved_fraction(load.hold.level) - load.config.saved_fraction(step)
+            if not self._may_restore(load, now) or load.learner.restore_need_w * share > room:
                 continue
             if not load.config.auto_restore:
                 if not load.hold.notified:
                     load.hold.notified = True
                     actions.append(Notify(load.config.load, Reason.BUDGET_AVAILABLE))
                 continue
-            actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now))
+            actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now, step))
             break
         return actions
 
@@ -598,23 +638,38 @@ class SheddingEngine:
 
     # Commands
 
-    def _shed(self, load: _Load, reason: Reason, now: float) -> Shed:
-        load.hold = _Hold(reason, now)
-        load.command = _Command(on=False, at=now, power_va=self._draw_w(load))
+    def _shed(self, load: _Load, reason: Reason, now: float, step: int | None = None) -> Shed:
+        """Take a load down to `step` (default: off); a held load keeps since when it is."""
+        step = load.config.last_step if step is None else step
+        frees = self._frees(load, step)
+        if load.hold is None:
+            load.hold = _Hold(reason, now, level=step)
+        else:
+            load.hold.reason, load.hold.level = reason, step
+        load.command = _Command(on=False, at=now, power_va=frees, step=step)
         load.toggles = [*self._recent(load, now), now]
-        return Shed(load.config.load, reason)
+        return Shed(load.config.load, reason, step)
 
-    def _restore(self, load: _Load, reason: Reason, now: float) -> Restore:
-        hold, load.hold = load.hold, None
+    def _restore(self, load: _Load, reason: Reason, now: float, step: int = 0) -> Restore:
+        """Bring a load up to `step` (default: the user's own state)."""
+        hold = load.hold
+        level = self._level(load)
+        share = load.config.saved_fraction(level) - load.config.saved_fraction(step)
+        if step == 0 or hold is None:
+            load.hold = None
+        else:
+            hold.level = step
         load.command = _Command(
             on=True,
             at=now,
-            power_va=load.learner.estimate_w,
+            power_va=load.learner.estimate_w * share,
             held_reason=None if hold is None else hold.reason.value,
             held_since=None if hold is None else hold.since,
+            step=step,
+            held_level=max(level, 1),
         )
         load.toggles = [*self._recent(load, now), now]
-        return Restore(load.config.load, reason)
+        return Restore(load.config.load, reason, step)
 
     # Helpers
 
@@ -642,7 +697,25 @@ class SheddingEngine:
 
     def _draw_w(self, load: _Load) -> float:
         """Return what switching the load off frees now: its sensor reading, else estimate."""
-        return load.learner.estimate_w if load.power_w is None else load.power_w
+        if load.power_w is not None:
+            return load.power_w
+        return load.learner.estimate_w * (1.0 - load.config.saved_fraction(self._level(load)))
+
+    def _frees(self, load: _Load, step: int) -> float:
+        """Return what taking the load down to `step` frees now, from the step it is at."""
+        level = self._level(load)
+        left = 1.0 - load.config.saved_fraction(level)
+        if left <= 0.0:
+            return 0.0
+        share = load.config.saved_fraction(step) - load.config.saved_fraction(level)
+        return self._draw_w(load) * share / left
+
+    def _level(self, load: _Load) -> int:
+        return 0 if load.hold is None else load.hold.level
+
+    def _shedding(self, load: _Load) -> bool:
+        """Whether a step down of this load is on its way (not shown by the meter yet)."""
+        return load.command is not None and not load.command.on
 
     def _overridden(self, load: _Load, now: float) -> bool:
         return load.override_until is not None and now < load.override_until
@@ -654,16 +727,46 @@ class SheddingEngine:
         return len(self._recent(load, now))
 
 
-def _hold_again(load: _Load, command: _Command) -> None:
-    """Hold a load again as it was held before a restore that did not happen."""
-    if command.held_reason is not None and command.held_since is not None:
-        load.hold = _Hold(Reason(command.held_reason), command.held_since)
+def _seen_step(config: LoadConfig, state: LoadState) -> int:
+    """The step a report shows: a switch's on is step 0 and its off the last step."""
+    if state.step is not None:
+        return min(max(state.step, 0), config.last_step)
+    return 0 if state.is_on else config.last_step
+
+
+def _hold_again(load: _Load, command: _Command, level: int | None = None) -> None:
+    """Hold a load again as it was held before a restore that did not happen.
+
+    `level`: the step it is seen at, when known (at start); else the step it was held at.
+    """
+    level = min(command.held_level if level is None else level, load.config.last_step)
+    if load.hold is not None:
+        load.hold.level = level
+    elif command.held_reason is not None and command.held_since is not None:
+        load.hold = _Hold(Reason(command.held_reason), command.held_since, level=level)
+
+
+def _migrate_from_switches(data: dict[str, Any]) -> dict[str, Any]:
+    """Read a state of version 1 (switches only): a held switch is at its one step, off."""
+    loads: dict[str, Any] = {}
+    for load_id, saved in data["loads"].items():
+        hold, command, is_on = saved["hold"], saved["command"], saved["is_on"]
+        loads[load_id] = {
+            **saved,
+            "step_seen": None if is_on is None else (0 if is_on else 1),
+            "hold": None if hold is None else {**hold, "level": 1},
+            "command": None
+            if command is None
+            else {**command, "step": 0 if command["on"] else 1, "held_level": 1},
+        }
+    return {**data, "version": STATE_VERSION, "loads": loads}
 
 
 def _load_to_dict(load: _Load) -> dict[str, Any]:
     return {
         "is_on": load.is_on,
         "power_w": load.power_w,
+        "step_seen": load.step_seen,
         "hold": None if load.hold is None else asdict(load.hold),
         "command": None if load.command is None else asdict(load.command),
         "override_until": load.override_until,
@@ -673,11 +776,21 @@ def _load_to_dict(load: _Load) -> dict[str, Any]:
 
 
 def _load_from_dict(load: _Load, data: dict[str, Any]) -> None:
+    last = load.config.last_step  # the load may have fewer steps since it was saved
     load.is_on = data["is_on"]
     load.power_w = data["power_w"]
+    seen = data["step_seen"]
+    load.step_seen = None if seen is None else min(int(seen), last)
     hold = data["hold"]
-    load.hold = None if hold is None else _Hold(**{**hold, "reason": Reason(hold["reason"])})
-    load.command = None if data["command"] is None else _Command(**data["command"])
+    load.hold = (
+        None
+        if hold is None
+        else _Hold(**{**hold, "reason": Reason(hold["reason"]), "level": min(hold["level"], last)})
+    )
+    command = data["command"]
+    load.command = (
+        None if command is None else _Command(**{**command, "step": min(command["step"], last)})
+    )
     load.override_until = data["override_until"]
     load.toggles = [float(time) for time in data["toggles"]]
     load.learner = PowerLearner.from_dict(load.config.declared_power_w, data["learned"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import itertools
 
 THRESHOLD_RATIO = 1.3  # 54E §7: a sustained load at or below 1.3 x PCOUP never trips the meter
 
@@ -48,11 +49,17 @@ class MeterSample:
 
 @dataclass(frozen=True, slots=True)
 class LoadState:
-    """What a load's switch (and its power sensor, if any) reports."""
+    """What a load's switch (and its power sensor, if any) reports.
 
-    load: str  # the switch's entity id
+    `step`: the engine's step the load is seen at, for a load of several steps (0: the user's
+    own state, whatever it is; k: the k-th step the engine set). None for a switch: on is
+    step 0, off its one step.
+    """
+
+    load: str  # the managed entity's id
     is_on: bool
     power_w: float | None = None
+    step: int | None = None
 
 
 class Unit(StrEnum):
@@ -83,6 +90,10 @@ class LoadConfig:
     off while its power sensor shows it idle), or cut in an emergency as a last resort.
     `auto_restore`: switched back on by the engine; if False the user is only notified.
     `shed_when_stale`: shed as a precaution while the meter is silent.
+    `step_savings_w`: the graded steps before the last one, each with the power it saves
+    compared with the user's own state (a lower setpoint, an eco preset, a lower current),
+    increasing; the last step, always there, switches the load off and saves all its power.
+    A switch has no graded step: its one step is off.
     """
 
     load: str
@@ -92,6 +103,27 @@ class LoadConfig:
     may_interrupt: bool = True
     auto_restore: bool = True
     shed_when_stale: bool = False
+    step_savings_w: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Reject steps that do not save more and more, or save more than off does."""
+        bounds = (0.0, *self.step_savings_w, self.declared_power_w)
+        if any(low >= high for low, high in itertools.pairwise(bounds)):
+            msg = "each step must save more than the one before, and less than off"
+            raise ValueError(msg)
+
+    @property
+    def last_step(self) -> int:
+        """The number of steps: the last one is off."""
+        return len(self.step_savings_w) + 1
+
+    def saved_fraction(self, step: int) -> float:
+        """The share of the load's power a step saves (0 at the user's state, 1 when off)."""
+        if step <= 0:
+            return 0.0
+        if step >= self.last_step:
+            return 1.0
+        return self.step_savings_w[step - 1] / self.declared_power_w
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,18 +181,20 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Shed:
-    """Switch the load off."""
+    """Take the load down to `step` (the last step: off)."""
 
     load: str
     reason: Reason
+    step: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Restore:
-    """Switch the load back on."""
+    """Bring the load back up to `step` (0: exactly the user's own state)."""
 
     load: str
     reason: Reason
+    step: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +223,10 @@ class ShedLoad:
     load: str
     reason: Reason
     since: float
-    estimated_power_w: float
+    estimated_power_w: float  # what the step it is held at saves
     long_shed: bool
+    step: int = 1  # the step it is held at
+    last_step: int = 1  # its number of steps (the last one is off)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,9 @@ type Observer = Callable[[float, SheddingEngine, list[Action]], None]
 class Appliance:
     """A load behind a managed switch.
 
-    `runs`: the intervals when its own cycle wants power (None: whenever switched on).
+    `runs`: the intervals when its own cycle wants power (None: whenever switched on). A load
+    of several steps (`config.step_savings_w`: a heater's setpoint or fil pilote mode, a
+    charger's current) draws less at each step the engine takes it down to.
     """
 
     config: LoadConfig
@@ -142,7 +144,7 @@ class _Kind(IntEnum):
     RESTART = 7
 
 
-type _Payload = str | tuple[str, bool] | UserAction | None
+type _Payload = str | tuple[str, int] | UserAction | None
 
 
 class HouseSimulation:
@@ -162,7 +164,11 @@ class HouseSimulation:
         self.engine = engine or SheddingEngine(settings, self.configs)
         self.observer = observer
         self.appliances = {item.config.load: item for item in scenario.appliances}
-        self.switch_on = {item.config.load: item.starts_on for item in scenario.appliances}
+        # The step each load is at: 0 on (the user's own state), its last step off.
+        self.level = {
+            item.config.load: 0 if item.starts_on else item.config.last_step
+            for item in scenario.appliances
+        }
         self.pcoup_va = scenario.pcoup_kva * 1000.0
         self.meter = CutoffModel(self.pcoup_va)  # the real meter
         self.engine_model = CutoffModel(self.pcoup_va)  # the integration's view of it
@@ -184,18 +190,20 @@ class HouseSimulation:
 
     def power_va(self, time: float) -> float:
         """Return the true apparent power at `time` (W taken as VA: resistive loads)."""
-        drawn = sum(
-            appliance.power_w
-            for load, appliance in self.appliances.items()
-            if self.switch_on[load] and appliance.wants_power(time)
-        )
+        drawn = sum(self._draw_w(load, time) for load in self.appliances)
         return self.scenario.base_va(time) + drawn
+
+    def _draw_w(self, load: str, time: float) -> float:
+        appliance = self.appliances[load]
+        if not appliance.wants_power(time):
+            return 0.0
+        return appliance.power_w * (1.0 - appliance.config.saved_fraction(self.level[load]))
 
     def _prepare(self) -> None:
         scenario = self.scenario
         # The meter has long seen the unmanaged load alone; the appliances start at time 0.
         self.meter.update(-1.0, scenario.base_va(0.0))
-        for load in self.switch_on:
+        for load in self.level:
             self._at(0.0, _Kind.REPORT, load)
             for edge in self.appliances[load].cycle_edges():
                 self._at(edge, _Kind.REPORT, load)
@@ -225,12 +233,13 @@ class HouseSimulation:
                 self._filter(time)
             case _Kind.TICK, _:
                 self._apply(time, self.engine.tick(time))
-            case _Kind.SWITCH, (str() as load, bool() as on):
-                self._switch(time, load, on)
+            case _Kind.SWITCH, (str() as load, int() as step):
+                self._switch(time, load, step)
             case _Kind.REPORT, str() as load:
                 self._apply(time, self.engine.update_load(self._state(load, time), time))
             case _Kind.USER, UserAction() as action:
-                self._switch(time, action.load, action.on)
+                last = self.appliances[action.load].config.last_step
+                self._switch(time, action.load, 0 if action.on else last)
             case _Kind.RELOAD, _:
                 self._replace_engine(self._reloaded())
             case _Kind.RESTART, _:
@@ -278,19 +287,21 @@ class HouseSimulation:
         if filtered >= self.meter.threshold_va:
             self.outcome.tripped_at = time
 
-    def _switch(self, time: float, load: str, on: bool) -> None:
-        if self.switch_on[load] != on:
-            self.switch_on[load] = on
-            self.outcome.switchings.setdefault(load, []).append((time, on))
+    def _switch(self, time: float, load: str, step: int) -> None:
+        last = self.appliances[load].config.last_step
+        if self.level[load] != step:
+            was_on = self.level[load] < last
+            self.level[load] = step
+            if was_on != (step < last):
+                self.outcome.switchings.setdefault(load, []).append((time, step < last))
         self._at(time + self.scenario.report_latency_s, _Kind.REPORT, load)
 
     def _state(self, load: str, time: float) -> LoadState:
-        appliance = self.appliances[load]
-        on = self.switch_on[load]
-        power = None
-        if appliance.config.power_sensor is not None:
-            power = appliance.power_w if on and appliance.wants_power(time) else 0.0
-        return LoadState(load, on, power)
+        config = self.appliances[load].config
+        level = self.level[load]
+        power = None if config.power_sensor is None else self._draw_w(load, time)
+        step = level if config.last_step > 1 else None  # a switch just says on or off
+        return LoadState(load, level < config.last_step, power, step)
 
     def _apply(self, time: float, actions: list[Action]) -> None:
         if self.observer is not None:
@@ -299,4 +310,4 @@ class HouseSimulation:
             self.outcome.actions.append((time, action))
             if isinstance(action, Shed | Restore):
                 switch_at = time + self.scenario.plug_latency_s
-                self._at(switch_at, _Kind.SWITCH, (action.load, isinstance(action, Restore)))
+                self._at(switch_at, _Kind.SWITCH, (action.load, action.step))
