@@ -330,3 +330,13 @@ def test_an_emergency_sheds_enough_in_priority_order_and_never_a_bigger_step_tha
         pytest.fail("loads left untouched while the power is still over the limit")
     if actions and untouched:
         assert max(shed_priorities[:-1], default=-1) <= min(untouched)
+
+
+def test_the_last_switching_the_hour_allows_takes_a_graded_load_straight_off() -> None:
+    engine = make_engine(HEATER, max_toggles_per_hour=2)
+    feed(engine, 0, 10, 5000)
+    # The first step is the hour's second-to-last switching: one step; then straight off.
+    assert only(feed(engine, 10, 40, 7000)) == [
+        Shed("climate.heater", Reason.OVER_LIMIT, 1),
+        Shed("climate.heater", Reason.OVER_LIMIT, 3),
+    ]

@@ -523,7 +523,9 @@ class SheddingEngine:
 
         `most`: at most that many steps, one step of a load each (a sustained overload);
         otherwise (an emergency) each load goes down to the smallest step that brings the power
-        under the limit, or to its last step and the next load follows.
+        under the limit, or to its last step and the next load follows. The last switching the
+        anti-flap limit allows in the hour takes a load straight off: it can then neither be
+        shed again nor restored within the hour, so the limit holds.
         """
         actions: list[Action] = []
         emergency = reason is not Reason.OVER_LIMIT
@@ -534,6 +536,8 @@ class SheddingEngine:
             step = level + 1
             while not most and step < last and expected_va - self._frees(load, step) > limit_va:
                 step += 1
+            if self._toggles(load, now) + 1 >= self.settings.max_toggles_per_hour:
+                step = last  # the hour's last switching allowed: straight off, never flapping
             expected_va -= self._frees(load, step)
             actions.append(self._shed(load, reason, now, step))
         return actions
