@@ -16,6 +16,9 @@ CONF_RESTORE: Final = "restore"  # how the load comes back
 RESTORE_AUTO: Final = "auto"
 RESTORE_NOTIFY: Final = "notify"
 CONF_SHED_WHEN_STALE: Final = "shed_when_stale"
+# The steps of a climate, select, water_heater or number load: target and power saved, the last
+# one off (none stored: a switch, fan or light, whose one step is off).
+CONF_STEPS: Final = "steps"
 
 DEFAULT_PRIORITY: Final = 50
 MIN_PRIORITY: Final = 0

@@ -181,7 +181,7 @@ async def test_the_late_echo_of_an_overtaken_command_is_no_override(
     assert state(hass, RADIATOR) == STATE_OFF
     # An "on" asked earlier by the manager lands after its newer "off": still shed.
     stale = Context()
-    manager._contexts[stale.id] = True
+    manager._contexts[stale.id] = 0  # the step asked: on (the user's own state)
     hass.states.async_set(RADIATOR, STATE_ON, context=stale)
     await hass.async_block_till_done()
     assert state(hass, "sensor.radiator_status") == "shed"

@@ -404,6 +404,11 @@ class SheddingEngine:
         """Return the power a load is believed to draw when it runs."""
         return self._loads[load_id].learner.estimate_w
 
+    def released(self, load_id: str) -> bool:
+        """Whether the engine neither holds a load nor has a switching of it on its way."""
+        load = self._loads[load_id]
+        return load.hold is None and load.command is None
+
     def step(self, load_id: str) -> int:
         """Return the step the engine holds a load at (0: not held)."""
         return self._level(self._loads[load_id])
