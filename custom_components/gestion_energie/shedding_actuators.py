@@ -131,20 +131,17 @@ def check_steps(state: State, steps: Sequence[StepTarget]) -> str | None:
         return None if targets == [OFF] else "steps_not_for_switch"
     if domain == "climate":
         presets = attributes.get("preset_modes") or []
-        for target in targets[:-1]:
-            if target not in presets and _offset(target) is None:
-                return "step_unknown_target"
-        return None if targets[-1] == OFF else "step_last_not_off"
-    if domain == "select":
-        options = attributes.get("options") or []
-        return None if all(target in options for target in targets) else "step_unknown_target"
-    if domain == "water_heater":
+        if targets[-1] != OFF:
+            return "step_last_not_off"
+        known = all(target in presets or _offset(target) is not None for target in targets[:-1])
+    elif domain == "select":
+        known = all(target in (attributes.get("options") or []) for target in targets)
+    elif domain == "water_heater":
         modes = [*(attributes.get("operation_list") or []), OFF]
-        return None if all(target in modes for target in targets) else "step_unknown_target"
-    values = [_number(target) for target in targets]
-    if any(value is None for value in values):
-        return "step_unknown_target"
-    return None
+        known = all(target in modes for target in targets)
+    else:
+        known = all(_number(target) is not None for target in targets)
+    return None if known else "step_unknown_target"
 
 
 def snapshot(state: State) -> Snapshot:
@@ -232,29 +229,20 @@ def calls_for(state: State, steps: Sequence[StepTarget], step: int, user: Snapsh
         return [("select", "select_option", {**entity, "option": wanted["state"]})]
     if domain == "number":
         return [("number", "set_value", {**entity, "value": wanted["state"]})]
+    mode_key = "hvac_mode" if domain == "climate" else "operation_mode"
+    mode = wanted[mode_key]
     calls: list[Call] = []
-    if domain == "climate":
-        mode = wanted["hvac_mode"]
-        if mode != state.state:
-            calls.append(("climate", "set_hvac_mode", {**entity, "hvac_mode": mode}))
-        if mode == STATE_OFF:
-            return calls
-        preset = wanted.get("preset_mode")
-        if preset is not None and preset != state.attributes.get("preset_mode"):
-            calls.append(("climate", "set_preset_mode", {**entity, "preset_mode": preset}))
-        temperature = wanted.get("temperature")
-        if temperature is not None and not _same(temperature, state.attributes.get("temperature")):
-            calls.append(("climate", "set_temperature", {**entity, "temperature": temperature}))
-        return calls
-    mode = wanted["operation_mode"]  # water_heater
     if mode != state.state:
-        calls.append(("water_heater", "set_operation_mode", {**entity, "operation_mode": mode}))
+        service = "set_hvac_mode" if domain == "climate" else "set_operation_mode"
+        calls.append((domain, service, {**entity, mode_key: mode}))
+    if mode == STATE_OFF:
+        return calls
+    preset = wanted.get("preset_mode")
+    if preset is not None and preset != state.attributes.get("preset_mode"):
+        calls.append((domain, "set_preset_mode", {**entity, "preset_mode": preset}))
     temperature = wanted.get("temperature")
-    if mode != STATE_OFF and temperature is not None:
-        if not _same(temperature, state.attributes.get("temperature")):
-            calls.append(
-                ("water_heater", "set_temperature", {**entity, "temperature": temperature})
-            )
+    if temperature is not None and not _same(temperature, state.attributes.get("temperature")):
+        calls.append((domain, "set_temperature", {**entity, "temperature": temperature}))
     return calls
 
 
@@ -267,18 +255,22 @@ def _wanted(entity_id: str, steps: Sequence[StepTarget], step: int, user: Snapsh
     if domain in SWITCH_DOMAINS:
         return {"state": STATE_OFF}
     if domain in ("select", "number"):
-        value = _number(target) if domain == "number" else target
-        return {"state": value}
+        return {"state": _number(target) if domain == "number" else target}
     if domain == "water_heater":
         return {"operation_mode": target, "temperature": None}
     if target == OFF:  # climate
         return {"hvac_mode": STATE_OFF}
+    return _climate_step(target, user)
+
+
+def _climate_step(target: str, user: Snapshot) -> Snapshot:
+    """A climate's graded step: a setpoint lowered by an offset, or a preset."""
     offset = _offset(target)
-    if offset is not None:
-        temperature = user.get("temperature")
-        lowered = None if temperature is None else round(float(temperature) + offset, 1)
-        return {**user, "temperature": lowered}
-    return {**user, "preset_mode": target, "temperature": None}
+    if offset is None:
+        return {**user, "preset_mode": target, "temperature": None}
+    temperature = user.get("temperature")
+    lowered = None if temperature is None else round(float(temperature) + offset, 1)
+    return {**user, "temperature": lowered}
 
 
 def _matches(state: State, wanted: Snapshot) -> bool:

@@ -52,20 +52,6 @@ from .const import (
 )
 from .coordinator import GestionEnergieConfigEntry, MeterCoordinator
 from .plug_coordinator import async_switch_own_socket
-from .shedding_actuators import (
-    SWITCH_DOMAINS,
-    Call,
-    Snapshot,
-    StepTarget,
-    calls_for,
-    domain_of,
-    is_readable,
-    is_running,
-    on_state,
-    snapshot,
-    step_shown,
-    steps_from_data,
-)
 from .shedding import (
     Action,
     Limit,
@@ -81,6 +67,20 @@ from .shedding import (
     SheddingSettings,
     Status,
     Unit,
+)
+from .shedding_actuators import (
+    SWITCH_DOMAINS,
+    Call,
+    Snapshot,
+    StepTarget,
+    calls_for,
+    domain_of,
+    is_readable,
+    is_running,
+    on_state,
+    snapshot,
+    step_shown,
+    steps_from_data,
 )
 from .shedding_const import (
     CONF_DECLARED_POWER,
