@@ -70,7 +70,12 @@ async def test_entities_devices_and_translations(hass: HomeAssistant, meter: Met
     assert device.name == "Radiator"
     assert device.config_subentry_id == "load0"
     names = {entry.entity_id for entry in er.async_entries_for_device(entities, device.id)}
-    assert names == {"sensor.radiator_status", "number.radiator_priority", "button.radiator_boost"}
+    assert names == {
+        "sensor.radiator_status",
+        "sensor.radiator_step",
+        "number.radiator_priority",
+        "button.radiator_boost",
+    }
     assert state(hass, "sensor.radiator_status") == STATE_ON
     assert state(hass, "number.radiator_priority") == "10"
     status = hass.states.get("sensor.water_heater_status")
