@@ -333,10 +333,13 @@ def test_an_emergency_sheds_enough_in_priority_order_and_never_a_bigger_step_tha
 
 
 def test_the_last_switching_the_hour_allows_takes_a_graded_load_straight_off() -> None:
-    engine = make_engine(HEATER, max_toggles_per_hour=2)
-    feed(engine, 0, 10, 5000)
-    # The first step is the hour's second-to-last switching: one step; then straight off.
-    assert only(feed(engine, 10, 40, 7000)) == [
+    engine = make_engine(HEATER, max_toggles_per_hour=2)  # 6 step changes for its 3 steps
+    feed(engine, 0, 1, 8000, seconds_left=10.0)
+    seen(engine, "climate.heater", 3, 1.0)
+    ups = [a for _, a in follow(engine, 1, 900, 1000) if isinstance(a, Restore)]
+    assert [a.step for a in ups] == [2, 1, 0]
+    # Four changes so far: the next one is one step down, the sixth and last straight off.
+    assert only(feed(engine, 900, 930, 7000)) == [
         Shed("climate.heater", Reason.OVER_LIMIT, 1),
         Shed("climate.heater", Reason.OVER_LIMIT, 3),
     ]

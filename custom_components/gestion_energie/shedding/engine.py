@@ -541,7 +541,7 @@ class SheddingEngine:
             step = level + 1
             while not most and step < last and expected_va - self._frees(load, step) > limit_va:
                 step += 1
-            if self._toggles(load, now) + 1 >= self.settings.max_toggles_per_hour:
+            if self._toggles(load, now) + 1 >= self._toggle_limit(load):
                 step = last  # the hour's last switching allowed: straight off, never flapping
             expected_va -= self._frees(load, step)
             actions.append(self._shed(load, reason, now, step))
@@ -557,7 +557,7 @@ class SheddingEngine:
             and not self._shedding(load)
             and not self._overridden(load, now)
             and self._draw_w(load) > self._idle_w
-            and (emergency or self._toggles(load, now) < self.settings.max_toggles_per_hour)
+            and (emergency or self._toggles(load, now) < self._toggle_limit(load))
         ]
         interruptible = [load for load in running if load.config.may_interrupt]
         last_resort = [load for load in running if not load.config.may_interrupt]
@@ -582,7 +582,7 @@ class SheddingEngine:
             and load.power_w is not None
             and load.power_w <= self._idle_w
             and not self._overridden(load, now)
-            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+            and self._toggles(load, now) < self._toggle_limit(load)
             and expected + load.learner.estimate_w > limit_va
         ]
 
@@ -597,7 +597,7 @@ class SheddingEngine:
             and not self._shedding(load)
             and not self._overridden(load, now)
             and (load.config.may_interrupt or (load.power_w or 0.0) <= self._idle_w)
-            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+            and self._toggles(load, now) < self._toggle_limit(load)
         ]
 
     def _restore_next(self, last: MeterSample, now: float) -> list[Action]:
@@ -633,7 +633,7 @@ class SheddingEngine:
             load.hold.reason not in NOT_AUTO_RESTORED
             and load.is_on is not None  # its switch answers
             and now - load.hold.since >= self.settings.min_off_s
-            and self._toggles(load, now) <= self.settings.max_toggles_per_hour - 2
+            and self._toggles(load, now) <= self._toggle_limit(load) - 2
         )
 
     def _raise_long_sheds(self, now: float) -> list[Action]:
@@ -731,6 +731,14 @@ class SheddingEngine:
 
     def _recent(self, load: _Load, now: float) -> list[float]:
         return [time for time in load.toggles if time > now - HOUR_S]
+
+    def _toggle_limit(self, load: _Load) -> int:
+        """The step changes allowed in an hour: the anti-flap limit for each of its steps.
+
+        A switch goes off and on within two; a load of three steps shed and restored one step
+        at a time needs six, and should not be stuck at a step for an hour because of that.
+        """
+        return self.settings.max_toggles_per_hour * load.config.last_step
 
     def _toggles(self, load: _Load, now: float) -> int:
         return len(self._recent(load, now))
