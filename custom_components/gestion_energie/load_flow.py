@@ -45,6 +45,7 @@ from .shedding_actuators import (
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
     CONF_RESTORE,
@@ -57,6 +58,8 @@ from .shedding_const import (
     INTERRUPT_PREVENT_START,
     MAX_PRIORITY,
     MIN_PRIORITY,
+    PHASE_ALL,
+    PHASES,
     RESTORE_AUTO,
     RESTORE_NOTIFY,
     SUBENTRY_LOAD,
@@ -95,6 +98,7 @@ LOAD_SCHEMA = probatio.Schema(
             [RESTORE_AUTO, RESTORE_NOTIFY], CONF_RESTORE
         ),
         probatio.Required(CONF_SHED_WHEN_STALE, default=False): BooleanSelector(),
+        probatio.Required(CONF_PHASE, default=PHASE_ALL): _choice(list(PHASES), CONF_PHASE),
     }
 )
 STEPS_SCHEMA = probatio.Schema({probatio.Required(CONF_STEPS): TextSelector()})

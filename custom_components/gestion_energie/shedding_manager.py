@@ -85,6 +85,7 @@ from .shedding_actuators import (
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
     CONF_RESTORE,
@@ -94,6 +95,7 @@ from .shedding_const import (
     EVENT_LOAD_RESTORED,
     EVENT_LOAD_SHED,
     INTERRUPT_PREVENT_START,
+    PHASE_ALL,
     RESTORE_NOTIFY,
     SAVE_DELAY_S,
     STORAGE_VERSION,
@@ -156,6 +158,7 @@ def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> Ma
             auto_restore=data.get(CONF_RESTORE) != RESTORE_NOTIFY,
             shed_when_stale=bool(data.get(CONF_SHED_WHEN_STALE, False)),
             step_savings_w=tuple(float(step.saving_w or 0.0) for step in steps[:-1]),
+            phase=None if data.get(CONF_PHASE, PHASE_ALL) == PHASE_ALL else int(data[CONF_PHASE]),
         ),
     )
 
@@ -397,6 +400,7 @@ class SheddingManager:
             pref_exceeded=status is not None and status.reference_power_exceeded,
             seconds_left=data.seconds_to_cutoff,
             fresh=fresh,
+            phase_va=_phase_va(data.values),
         )
 
     def _configured_cutoff_va(self) -> float | None:
@@ -679,6 +683,14 @@ class SheddingManager:
             title=title.format(**placeholders),
             notification_id=notification_id,
         )
+
+
+def _phase_va(values: Mapping[str, Any]) -> tuple[float, ...] | None:
+    """Each phase's apparent power on a three-phase meter (SINSTS1-3), else None."""
+    readings = [values.get(label) for label in ("SINSTS1", "SINSTS2", "SINSTS3")]
+    if not all(isinstance(va, int) for va in readings):
+        return None
+    return tuple(float(va) for va in readings if isinstance(va, int))
 
 
 def _doing(switch: str, step: int, restore: bool) -> str:

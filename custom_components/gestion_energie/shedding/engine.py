@@ -123,6 +123,8 @@ class SheddingEngine:
         }
         self._last: MeterSample | None = None  # the last fresh reading
         self._history: list[tuple[float, float]] = []  # recent fresh readings: time, VA
+        # The same readings' phases, on a three-phase meter: time, VA of each phase.
+        self._phase_history: list[tuple[float, tuple[float, ...]]] = []
         self._watch_since: float | None = None  # first input: silence is counted from there
         self._observations: list[_Observation] = []
 
@@ -288,6 +290,7 @@ class SheddingEngine:
                 _hold_again(load, command, load.step_seen)
         self._last = None
         self._history = []
+        self._phase_history = []
         self._observations = []
         self._watch_since = at
         return self._decide(at)
@@ -299,6 +302,7 @@ class SheddingEngine:
             "enabled": self.enabled,
             "last": None if self._last is None else asdict(self._last),
             "history": [list(reading) for reading in self._history],
+            "phase_history": [[time, list(va)] for time, va in self._phase_history],
             "watch_since": self._watch_since,
             "observations": [asdict(observation) for observation in self._observations],
             "loads": {load_id: _load_to_dict(load) for load_id, load in self._loads.items()},
@@ -316,8 +320,15 @@ class SheddingEngine:
             raise ValueError(msg)
         engine = cls(settings, loads)
         engine.enabled = bool(data["enabled"])
-        engine._last = None if data["last"] is None else MeterSample(**data["last"])
+        last = data["last"]
+        if last is not None and last.get("phase_va") is not None:
+            last = {**last, "phase_va": tuple(float(va) for va in last["phase_va"])}
+        engine._last = None if last is None else MeterSample(**last)
         engine._history = [(float(time), float(va)) for time, va in data["history"]]
+        engine._phase_history = [
+            (float(time), tuple(float(value) for value in va))
+            for time, va in data.get("phase_history", [])
+        ]
         engine._watch_since = data["watch_since"]
         engine._observations = [
             _Observation(**observation)
@@ -430,6 +441,12 @@ class SheddingEngine:
         keep = max(keep, 2 * self.settings.settle_s)
         while len(self._history) > 1 and self._history[1][0] <= sample.time - keep:
             del self._history[0]
+        if sample.phase_va is None:
+            self._phase_history = []
+        else:
+            self._phase_history.append((sample.time, tuple(sample.phase_va)))
+            while len(self._phase_history) > 1 and self._phase_history[1][0] <= sample.time - keep:
+                del self._phase_history[0]
         for load in self._loads.values():
             command = load.command
             if command is not None and sample.time >= command.at + self.settings.settle_s:
@@ -483,6 +500,7 @@ class SheddingEngine:
         actions: list[Action] = self._raise_long_sheds(now)
         if self._is_stale(now):
             self._history = []  # a full dwell of fresh readings is needed before any restore
+            self._phase_history = []
             if self.enabled:
                 actions += self._shed_for_silence(now)
             return actions
@@ -492,7 +510,9 @@ class SheddingEngine:
         shed_limit = self.settings.shed_limit_va(last.pcoup_va)
         emergency = self._emergency(last)
         if self.enabled:
-            if emergency is not None:
+            if last.phase_va is not None:
+                actions += self._shed_phases(shed_limit, emergency, now)
+            elif emergency is not None:
                 actions += self._shed_down_to(shed_limit, expected, emergency, now)
             elif self._sustained_over(shed_limit, now) and not self._pending(on=False):
                 actions += self._shed_down_to(shed_limit, expected, Reason.OVER_LIMIT, now, 1)
@@ -513,6 +533,60 @@ class SheddingEngine:
         window = self._window(self.settings.shed_dwell_s, now)
         return window is not None and min(window) > limit_va
 
+    def _shed_phases(self, shed_limit: float, emergency: Reason | None, now: float) -> list[Action]:
+        """On a three-phase meter: shed on each phase over its share of the limit.
+
+        The most loaded phase first, with the loads on that phase and the three-phase ones
+        (a third of their power counting on each phase); the phases are checked again after
+        each phase's sheds, as a three-phase load shed for one phase relieves the others too.
+        """
+        actions: list[Action] = []
+        for phase in self._phases_by_load():
+            expected = self._expected_phase_va()
+            assert expected is not None  # noqa: S101 - only with phase readings
+            limit = shed_limit / len(expected)
+            if emergency is not None:
+                reason, most = emergency, 0
+            elif self._sustained_over_phase(phase, limit, now) and not self._pending(on=False):
+                reason, most = Reason.OVER_LIMIT, 1
+            else:
+                continue
+            taken = self._shed_down_to(limit, expected[phase - 1], reason, now, most, phase)
+            actions += taken
+            if most and taken:
+                break  # one step at a time: wait for the meter to show it
+        return actions
+
+    def _phases_by_load(self) -> list[int]:
+        expected = self._expected_phase_va() or ()
+        return sorted(range(1, len(expected) + 1), key=lambda phase: -expected[phase - 1])
+
+    def _sustained_over_phase(self, phase: int, limit_va: float, now: float) -> bool:
+        window = self._phase_window(self.settings.shed_dwell_s, now)
+        return window is not None and min(va[phase - 1] for va in window) > limit_va
+
+    def _phase_window(self, dwell_s: float, now: float) -> list[tuple[float, ...]] | None:
+        start = now - dwell_s
+        readings = self._phase_history
+        earlier = [index for index, (time, _) in enumerate(readings) if time <= start]
+        if not earlier:
+            return None
+        return [va for _, va in readings[earlier[-1] :]]
+
+    def _expected_phase_va(self) -> tuple[float, ...] | None:
+        """Each phase's last reading, corrected for switchings the meter has not shown yet."""
+        if self._last is None or self._last.phase_va is None:
+            return None
+        expected = list(self._last.phase_va)
+        for load in self._loads.values():
+            command = load.command
+            if command is None:
+                continue
+            sign = 1.0 if command.on else -1.0
+            for index in range(len(expected)):
+                expected[index] += sign * command.power_va * load.config.phase_share(index + 1)
+        return tuple(expected)
+
     def _window(self, dwell_s: float, now: float) -> list[float] | None:
         """Return the readings in force over the last `dwell_s`, None if they do not cover it."""
         start = now - dwell_s
@@ -522,7 +596,13 @@ class SheddingEngine:
         return [va for _, va in self._history[earlier[-1] :]]
 
     def _shed_down_to(
-        self, limit_va: float, expected_va: float, reason: Reason, now: float, most: int = 0
+        self,
+        limit_va: float,
+        expected_va: float,
+        reason: Reason,
+        now: float,
+        most: int = 0,
+        phase: int | None = None,
     ) -> list[Action]:
         """Shed, lowest priority first, until the expected power is under the limit.
 
@@ -530,20 +610,28 @@ class SheddingEngine:
         otherwise (an emergency) each load goes down to the smallest step that brings the power
         under the limit, or to its last step and the next load follows. The last switching the
         anti-flap limit allows in the hour takes a load straight off: it can then neither be
-        shed again nor restored within the hour, so the limit holds.
+        shed again nor restored within the hour, so the limit holds. `phase`: the limit and power
+        are those of one phase of a three-phase meter, and only the loads drawing on it count.
         """
         actions: list[Action] = []
         emergency = reason is not Reason.OVER_LIMIT
         for load in self._shed_candidates(now, emergency=emergency):
+            share = 1.0 if phase is None else load.config.phase_share(phase)
+            if not share:
+                continue
             if expected_va <= limit_va or (most and len(actions) >= most):
                 break
             level, last = self._level(load), load.config.last_step
             step = level + 1
-            while not most and step < last and expected_va - self._frees(load, step) > limit_va:
+            while (
+                not most
+                and step < last
+                and expected_va - self._frees(load, step) * share > limit_va
+            ):
                 step += 1
             if self._toggles(load, now) + 1 >= self._toggle_limit(load):
                 step = last  # the hour's last switching allowed: straight off, never flapping
-            expected_va -= self._frees(load, step)
+            expected_va -= self._frees(load, step) * share
             actions.append(self._shed(load, reason, now, step))
         return actions
 
@@ -609,15 +697,23 @@ class SheddingEngine:
         window = self._window(self.settings.restore_dwell_s, now)
         if window is None:
             return []
-        room = self.settings.restore_limit_va(last.pcoup_va) - max(window)
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        room = restore_limit - max(window)
+        phase_rooms = self._phase_rooms(restore_limit, now)
         actions: list[Action] = []
         held = [load for load in self._loads.values() if load.hold is not None]
         for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
             assert load.hold is not None  # noqa: S101 - filtered above
             step = load.hold.level - 1  # one step up at a time
             share = load.config.saved_fraction(load.hold.level) - load.config.saved_fraction(step)
-            if not self._may_restore(load, now) or load.learner.restore_need_w * share > room:
+            need = load.learner.restore_need_w * share
+            if not self._may_restore(load, now) or need > room:
                 continue
+            if any(
+                need * load.config.phase_share(phase) > phase_room
+                for phase, phase_room in enumerate(phase_rooms, start=1)
+            ):
+                continue  # no room on its phase (or one of them)
             if not load.config.auto_restore:
                 if not load.hold.notified:
                     load.hold.notified = True
@@ -626,6 +722,16 @@ class SheddingEngine:
             actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now, step))
             break
         return actions
+
+    def _phase_rooms(self, restore_limit: float, now: float) -> list[float]:
+        """On a three-phase meter, each phase's room under its share of the restore limit."""
+        if self._last is None or self._last.phase_va is None:
+            return []
+        count = len(self._last.phase_va)
+        window = self._phase_window(self.settings.restore_dwell_s, now)
+        if window is None:
+            return [0.0] * count
+        return [restore_limit / count - max(va[index] for va in window) for index in range(count)]
 
     def _may_restore(self, load: _Load, now: float) -> bool:
         assert load.hold is not None  # noqa: S101 - callers pass held loads

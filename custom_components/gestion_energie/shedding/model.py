@@ -24,7 +24,9 @@ class MeterSample:
 
     `seconds_left` is the cut-off model's estimate of the time before the meter opens its switch
     if the load stays (None: the present load never trips). `fresh` is False when the reading is
-    a repeat of old data (the line went silent, a frame was rejected).
+    a repeat of old data (the line went silent, a frame was rejected). `phase_va`: on a
+    three-phase meter, the apparent power of each phase (SINSTS1-3), each checked by the meter
+    against its share of PCOUP (54E §7); None on a single-phase meter.
     """
 
     time: float
@@ -35,6 +37,7 @@ class MeterSample:
     pref_exceeded: bool = False  # STGE bit 7: reference power exceeded
     seconds_left: float | None = None
     fresh: bool = True
+    phase_va: tuple[float, ...] | None = None
 
     @property
     def pcoup_va(self) -> float:
@@ -94,6 +97,8 @@ class LoadConfig:
     compared with the user's own state (a lower setpoint, an eco preset, a lower current),
     increasing; the last step, always there, switches the load off and saves all its power.
     A switch has no graded step: its one step is off.
+    `phase`: on a three-phase meter, the phase (1, 2 or 3) the load is on; None: all three
+    (a three-phase load, a third of its power on each), or a single-phase meter.
     """
 
     load: str
@@ -104,6 +109,7 @@ class LoadConfig:
     auto_restore: bool = True
     shed_when_stale: bool = False
     step_savings_w: tuple[float, ...] = ()
+    phase: int | None = None
 
     def __post_init__(self) -> None:
         """Reject steps that do not save more and more, or save more than off does."""
@@ -111,6 +117,15 @@ class LoadConfig:
         if any(low >= high for low, high in itertools.pairwise(bounds)):
             msg = "each step must save more than the one before, and less than off"
             raise ValueError(msg)
+        if self.phase not in (None, 1, 2, 3):
+            msg = "a load is on phase 1, 2 or 3, or on all three"
+            raise ValueError(msg)
+
+    def phase_share(self, phase: int) -> float:
+        """The share of the load's power drawn on a phase of a three-phase meter."""
+        if self.phase is None:
+            return 1.0 / 3.0
+        return 1.0 if self.phase == phase else 0.0
 
     @property
     def last_step(self) -> int:

@@ -1,0 +1,75 @@
+"""A three-phase meter in a real Home Assistant: an overload on phase 2 sheds phase 2's loads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
+from custom_components.gestion_energie.shedding_const import (
+    CONF_DECLARED_POWER,
+    CONF_PHASE,
+    CONF_PRIORITY,
+    CONF_SWITCH,
+    EVENT_LOAD_SHED,
+    SUBENTRY_LOAD,
+)
+from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
+from tests.test_meter import standard_frame
+
+from .conftest import setup_switches, start_entry
+
+# The least important load is on phase 1; the water heater on phase 2; the oven on all three.
+LOADS: dict[str, dict[str, Any]] = {
+    "radiator": {CONF_PRIORITY: 10, CONF_DECLARED_POWER: 1500, CONF_PHASE: "1"},
+    "water_heater": {CONF_PRIORITY: 30, CONF_DECLARED_POWER: 1500, CONF_PHASE: "2"},
+    "oven": {CONF_PRIORITY: 60, CONF_DECLARED_POWER: 3000, CONF_PHASE: "all"},
+}
+
+
+async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_switches(hass, list(LOADS))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        options={CONF_UPDATE_INTERVAL: 0},
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={CONF_SWITCH: f"switch.{name}", **flags},
+                subentry_type=SUBENTRY_LOAD,
+                title=name,
+                unique_id=None,
+                subentry_id=name,
+            )
+            for name, flags in LOADS.items()
+        ],
+    )
+    entry.add_to_hass(hass)
+    await start_entry(hass, entry)
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+
+    async def frames(*phases: int, count: int = 1) -> None:
+        values = {f"SINSTS{index}": f"{va:05}" for index, va in enumerate(phases, start=1)}
+        for _ in range(count):
+            freezer.tick(timedelta(seconds=2))
+            frame = standard_frame(power=sum(phases), **values)
+            entry.runtime_data.coordinator.async_receive(frame)
+            await hass.async_block_till_done()
+
+    await frames(1500, 1500, 1500, count=2)
+    # 5800 VA in all, under the 6 kVA limit; phase 2 over its 2000 VA for the dwell time.
+    await frames(1500, 2800, 1500, count=5)
+    assert [event.data[ATTR_ENTITY_ID] for event in shed] == ["switch.water_heater"]
+    assert hass.states.get("switch.radiator").state == "on"  # type: ignore[union-attr]
+    assert hass.states.get("switch.water_heater").state == "off"  # type: ignore[union-attr]
+    await hass.config_entries.async_unload(entry.entry_id)
