@@ -59,10 +59,10 @@ async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
     shed = async_capture_events(hass, EVENT_LOAD_SHED)
 
     async def frames(*phases: int, count: int = 1) -> None:
-        values = {f"SINSTS{index}": f"{va:05}" for index, va in enumerate(phases, start=1)}
+        first, second, third = (f"{va:05}" for va in phases)
         for _ in range(count):
             freezer.tick(timedelta(seconds=2))
-            frame = standard_frame(power=sum(phases), **values)
+            frame = standard_frame(power=sum(phases), SINSTS1=first, SINSTS2=second, SINSTS3=third)
             entry.runtime_data.coordinator.async_receive(frame)
             await hass.async_block_till_done()
 
