@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+import math
 from typing import Any
 
 from homeassistant.components import persistent_notification
@@ -42,6 +43,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import (
+    CONF_SHED_LIMIT_ENTITY,
     CONF_SHED_MAX_HOURS,
     CONF_SHED_MAX_TOGGLES,
     CONF_SHED_MIN_OFF,
@@ -185,7 +187,8 @@ class SheddingManager:
         }
         self._store = _store(hass, entry)
         self._base = settings_from_options(entry.options)  # the options' timing
-        self.settings = self._base
+        self.settings = self._base  # with the limits set (`set_limits`); the engine's may move
+        self._limit_entity: str | None = entry.options.get(CONF_SHED_LIMIT_ENTITY) or None
         self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
         self._boosts: dict[str, float] = {}  # by switch: until when a boost keeps it on
         self.engine = SheddingEngine(self.settings, self._configs())
@@ -214,6 +217,7 @@ class SheddingManager:
         if stored:
             self._restore_saved(stored)
         now = self.now()
+        self._follow_limit()
         states = [state for switch in self.loads if (state := self._load_state(switch))]
         actions = self.engine.reconcile(states, now)
         self._unsubs += [
@@ -226,6 +230,12 @@ class SheddingManager:
                 event_filter=self._is_rename_of_ours,
             ),
         ]
+        if self._limit_entity is not None:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, [self._limit_entity], self._on_limit_change
+                )
+            )
         if watched := [*self.loads, *self._sensors]:
             self._unsubs.append(
                 async_track_state_change_event(self.hass, watched, self._on_state_change)
@@ -510,9 +520,44 @@ class SheddingManager:
     def async_set_limits(self, shed: float, restore: float, unit: Unit) -> None:
         """Change the shed and restore limits (raises ValueError if they cannot work)."""
         self.settings = self._with_limits(shed, restore, unit)
-        self.engine.settings = self.settings
+        self._follow_limit()
         now = self.now()
         self._carry_out(self.engine.tick(now), now, save=True)
+
+    @callback
+    def _on_limit_change(self, _event: Event[EventStateChangedData]) -> None:
+        self._follow_limit()
+        now = self.now()
+        self._carry_out(self.engine.tick(now), now)
+
+    def _follow_limit(self) -> None:
+        """Give the engine the limits of the entity followed, or the set ones without it.
+
+        The entity's value (VA or W, kVA or kW) is the shed limit, never above 1.3 x PCOUP (the
+        engine caps it); the restore limit keeps its ratio to the shed limit as set.
+        """
+        followed = self._followed_limit_va()
+        if followed is None:
+            self.engine.settings = self.settings
+            return
+        ratio = self.settings.restore_limit.value / self.settings.shed_limit.value
+        self.engine.settings = replace(
+            self.settings,
+            shed_limit=Limit(followed, Unit.VA),
+            restore_limit=Limit(followed * ratio, Unit.VA),
+        )
+
+    def _followed_limit_va(self) -> float | None:
+        state = self.hass.states.get(self._limit_entity) if self._limit_entity else None
+        if state is None:
+            return None
+        try:
+            value = float(state.state)
+        except ValueError:
+            return None  # unavailable, unknown: the set limits apply
+        unit = str(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, "")).lower()
+        value *= 1000.0 if unit in ("kva", "kw") else 1.0
+        return value if math.isfinite(value) and value > 0 else None
 
     def _with_limits(self, shed: float, restore: float, unit: Unit) -> SheddingSettings:
         return replace(self._base, shed_limit=Limit(shed, unit), restore_limit=Limit(restore, unit))

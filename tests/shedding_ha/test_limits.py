@@ -1,4 +1,4 @@
-"""A three-phase meter in a real Home Assistant: an overload on phase 2 sheds phase 2's loads."""
+"""Limits in Home Assistant: per phase on a three-phase meter, and a limit following an entity."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN
+from custom_components.gestion_energie.const import (
+    CONF_SHED_LIMIT_ENTITY,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
 from custom_components.gestion_energie.shedding_const import (
     CONF_DECLARED_POWER,
     CONF_PHASE,
@@ -23,7 +27,7 @@ from custom_components.gestion_energie.shedding_const import (
 from tests.conftest import SIMULATED_ADDRESS, SIMULATOR_DATA
 from tests.test_meter import standard_frame
 
-from .conftest import setup_switches, start_entry
+from .conftest import open_meter, setup_switches, start_entry
 
 # The least important load is on phase 1; the water heater on phase 2; the oven on all three.
 LOADS: dict[str, dict[str, Any]] = {
@@ -73,3 +77,32 @@ async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
     assert hass.states.get("switch.radiator").state == "on"  # type: ignore[union-attr]
     assert hass.states.get("switch.water_heater").state == "off"  # type: ignore[union-attr]
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_shed_limit_follows_an_entity_bounded_and_with_a_fallback(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    hass.states.async_set("sensor.solar_limit", "4", {"unit_of_measurement": "kW"})
+    async with open_meter(hass, freezer) as meter:
+        shed = async_capture_events(hass, EVENT_LOAD_SHED)
+        hass.config_entries.async_update_entry(
+            meter.entry,
+            options={**meter.entry.options, CONF_SHED_LIMIT_ENTITY: "sensor.solar_limit"},
+        )
+        await hass.async_block_till_done()
+        await meter.entry.runtime_data.source.stop()
+        manager = meter.manager
+        assert manager.engine.settings.shed_limit_va(6000) == 4000
+        assert manager.engine.settings.restore_limit_va(6000) == 3400  # 85 % of it, as set
+        await meter.frames(3000, 2)
+        await meter.frames(4500, 4)  # under the 6 kVA limit, above the followed 4 kVA
+        assert [event.data[ATTR_ENTITY_ID] for event in shed] == ["switch.radiator"]
+        # Never above 1.3 x PCOUP.
+        hass.states.async_set("sensor.solar_limit", "20000", {"unit_of_measurement": "W"})
+        await hass.async_block_till_done()
+        assert manager.engine.settings.shed_limit_va(6000) == 7800
+        # Unavailable: the limits set apply.
+        hass.states.async_set("sensor.solar_limit", "unavailable")
+        await hass.async_block_till_done()
+        assert manager.engine.settings == manager.settings
+        assert manager.engine.settings.shed_limit_va(6000) == 6000
