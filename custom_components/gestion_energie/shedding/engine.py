@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 STATE_VERSION = 2  # 2: loads of several steps (1: switches only, migrated)
 HOUR_S = 3600.0
+DAY_S = 86400.0
 NOT_AUTO_RESTORED = frozenset({Reason.MANUAL})
 
 
@@ -105,6 +106,9 @@ class _Load:
     command: _Command | None = None
     override_until: float | None = None
     toggles: list[float] = field(default_factory=list)
+    run_day: int | None = None  # the day `run_s` counts
+    run_s: float = 0.0  # how long it ran that day
+    counted_at: float | None = None  # until when its run is counted
 
 
 class SheddingEngine:
@@ -292,6 +296,8 @@ class SheddingEngine:
         self._history = []
         self._phase_history = []
         self._observations = []
+        for load in self._loads.values():
+            load.counted_at = at  # its state while Home Assistant was down is not known
         self._watch_since = at
         return self._decide(at)
 
@@ -433,6 +439,37 @@ class SheddingEngine:
     def _watch(self, now: float) -> None:
         if self._watch_since is None:
             self._watch_since = now
+        day = self._day(now)
+        for load in self._loads.values():
+            if load.config.min_run_s <= 0:
+                continue
+            if load.run_day != day:
+                load.run_day, load.run_s = day, 0.0
+            elif load.counted_at is not None and self._running(load):
+                load.run_s += max(0.0, now - load.counted_at)
+            load.counted_at = now
+
+    def _day(self, now: float) -> int:
+        return int((now + self.settings.day_offset_s) // DAY_S)
+
+    def _running(self, load: _Load) -> bool:
+        """Whether a load runs (on, at a step above off), for its minimum run."""
+        return bool(load.is_on) and self._level(load) < load.config.last_step
+
+    def _run_left_s(self, load: _Load) -> float:
+        return max(0.0, load.config.min_run_s - load.run_s)
+
+    def _must_run(self, load: _Load, now: float) -> bool:
+        """Whether the rest of the day would no longer allow the load's minimum run."""
+        if self._run_left_s(load) <= 0:
+            return False
+        day_left = DAY_S - (now + self.settings.day_offset_s) % DAY_S
+        return day_left <= self._run_left_s(load) + self.settings.restore_dwell_s
+
+    def _kept_for_run(self, load: _Load, now: float) -> bool:
+        """Whether a load is kept from being shed for its minimum run of the day."""
+        off_peak = self._last is not None and self._last.off_peak is True
+        return self._run_left_s(load) > 0 and (off_peak or self._must_run(load, now))
 
     def _take_reading(self, sample: MeterSample) -> None:
         self._last = sample
@@ -517,9 +554,28 @@ class SheddingEngine:
             elif self._sustained_over(shed_limit, now) and not self._pending(on=False):
                 actions += self._shed_down_to(shed_limit, expected, Reason.OVER_LIMIT, now, 1)
             actions += self._keep_from_starting(shed_limit, now)
+        if emergency is None:
+            actions += self._run_for_minimum(now)
         if emergency is None and not any(isinstance(action, Shed) for action in actions):
             actions += self._restore_next(last, now)
         return actions
+
+    def _run_for_minimum(self, now: float) -> list[Action]:
+        """Bring back at once a held load whose minimum run would no longer fit in the day.
+
+        It runs whatever the room: the next readings show the overload, and other loads are
+        shed instead (it is kept from being shed meanwhile).
+        """
+        return [
+            self._restore(load, Reason.MIN_RUN, now)
+            for load in self._loads.values()
+            if load.hold is not None
+            and load.hold.reason not in NOT_AUTO_RESTORED
+            and load.config.auto_restore
+            and load.is_on is not None
+            and load.command is None
+            and self._must_run(load, now)
+        ]
 
     def _emergency(self, last: MeterSample) -> Reason | None:
         near = self.settings.emergency_seconds_left_s
@@ -647,10 +703,15 @@ class SheddingEngine:
             and self._draw_w(load) > self._idle_w
             and (emergency or self._toggles(load, now) < self._toggle_limit(load))
         ]
+        # Loads kept on for their minimum run of the day go only in an emergency, very last.
+        kept = [load for load in running if self._kept_for_run(load, now)]
+        running = [load for load in running if load not in kept]
         interruptible = [load for load in running if load.config.may_interrupt]
         last_resort = [load for load in running if not load.config.may_interrupt]
         return sorted(interruptible, key=self._shed_order) + (
-            sorted(last_resort, key=self._shed_order) if emergency else []
+            sorted(last_resort, key=self._shed_order) + sorted(kept, key=self._shed_order)
+            if emergency
+            else []
         )
 
     def _shed_order(self, load: _Load) -> tuple[int, float, str]:
@@ -895,6 +956,7 @@ def _load_to_dict(load: _Load) -> dict[str, Any]:
         "override_until": load.override_until,
         "toggles": list(load.toggles),
         "learned": load.learner.to_dict(),
+        "run": [load.run_day, load.run_s, load.counted_at],
     }
 
 
@@ -916,4 +978,5 @@ def _load_from_dict(load: _Load, data: dict[str, Any]) -> None:
     )
     load.override_until = data["override_until"]
     load.toggles = [float(time) for time in data["toggles"]]
+    load.run_day, load.run_s, load.counted_at = data.get("run", [None, 0.0, None])
     load.learner = PowerLearner.from_dict(load.config.declared_power_w, data["learned"])

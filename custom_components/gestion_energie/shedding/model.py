@@ -38,6 +38,7 @@ class MeterSample:
     seconds_left: float | None = None
     fresh: bool = True
     phase_va: tuple[float, ...] | None = None
+    off_peak: bool | None = None  # the tariff period is off-peak hours (None: not known)
 
     @property
     def pcoup_va(self) -> float:
@@ -99,6 +100,9 @@ class LoadConfig:
     A switch has no graded step: its one step is off.
     `phase`: on a three-phase meter, the phase (1, 2 or 3) the load is on; None: all three
     (a three-phase load, a third of its power on each), or a single-phase meter.
+    `min_run_s`: the time the load must run each day (a water heater's 4 h): during off-peak
+    hours it is not shed while the day's run is short, and when the rest of the day would not
+    allow the run any more it is run (restored, kept on) and other loads are shed instead.
     """
 
     load: str
@@ -110,6 +114,7 @@ class LoadConfig:
     shed_when_stale: bool = False
     step_savings_w: tuple[float, ...] = ()
     phase: int | None = None
+    min_run_s: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject steps that do not save more and more, or save more than off does."""
@@ -158,6 +163,7 @@ class SheddingSettings:
     override_respect_s: float = 3600.0
     max_shed_s: float = 4 * 3600.0
     idle_power_w: float = 15.0  # below this a non-interruptible load is idle
+    day_offset_s: float = 0.0  # the local time's offset from UTC: where a day starts
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -192,6 +198,7 @@ class Reason(StrEnum):
     BUDGET_AVAILABLE = "budget_available"  # the load fits again
     BOOST = "boost"  # the user keeps the load on for a while
     LONG_SHED = "long_shed"  # shed longer than the maximum
+    MIN_RUN = "min_run"  # its minimum run of the day would not fit in the rest of the day
 
 
 @dataclass(frozen=True, slots=True)
