@@ -45,6 +45,7 @@ from .shedding_actuators import (
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_MIN_RUN,
     CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
@@ -99,6 +100,11 @@ LOAD_SCHEMA = probatio.Schema(
         ),
         probatio.Required(CONF_SHED_WHEN_STALE, default=False): BooleanSelector(),
         probatio.Required(CONF_PHASE, default=PHASE_ALL): _choice(list(PHASES), CONF_PHASE),
+        probatio.Required(CONF_MIN_RUN, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=23, step=0.5, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+            )
+        ),
     }
 )
 STEPS_SCHEMA = probatio.Schema({probatio.Required(CONF_STEPS): TextSelector()})

@@ -23,6 +23,7 @@ CONF_STEPS: Final = "steps"
 CONF_PHASE: Final = "phase"
 PHASE_ALL: Final = "all"
 PHASES: Final = (PHASE_ALL, "1", "2", "3")
+CONF_MIN_RUN: Final = "min_run"  # hours the load must run each day (0: none)
 
 DEFAULT_PRIORITY: Final = 50
 MIN_PRIORITY: Final = 0

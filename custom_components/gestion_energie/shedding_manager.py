@@ -41,6 +41,7 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_SHED_LIMIT_ENTITY,
@@ -87,6 +88,7 @@ from .shedding_actuators import (
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_MIN_RUN,
     CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
@@ -104,6 +106,7 @@ from .shedding_const import (
     SUBENTRY_LOAD,
     TICK_INTERVAL,
 )
+from .tic.interpret import Period
 
 MAX_CONTEXTS = 64  # the manager's own recent service call contexts, to recognise their echo
 # At stop, how long the switchings on their way are awaited before the state is saved (a failed
@@ -161,6 +164,7 @@ def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> Ma
             shed_when_stale=bool(data.get(CONF_SHED_WHEN_STALE, False)),
             step_savings_w=tuple(float(step.saving_w or 0.0) for step in steps[:-1]),
             phase=None if data.get(CONF_PHASE, PHASE_ALL) == PHASE_ALL else int(data[CONF_PHASE]),
+            min_run_s=3600.0 * float(data.get(CONF_MIN_RUN, 0)),
         ),
     )
 
@@ -186,7 +190,12 @@ class SheddingManager:
             if load.config.power_sensor
         }
         self._store = _store(hass, entry)
-        self._base = settings_from_options(entry.options)  # the options' timing
+        # The options' timing; a day starts at local midnight (the offset taken at start).
+        offset = dt_util.now().utcoffset()
+        self._base = replace(
+            settings_from_options(entry.options),
+            day_offset_s=0.0 if offset is None else offset.total_seconds(),
+        )
         self.settings = self._base  # with the limits set (`set_limits`); the engine's may move
         self._limit_entity: str | None = entry.options.get(CONF_SHED_LIMIT_ENTITY) or None
         self._priorities: dict[str, int] = {}  # by subentry id: chosen in Home Assistant
@@ -411,6 +420,7 @@ class SheddingManager:
             seconds_left=data.seconds_to_cutoff,
             fresh=fresh,
             phase_va=_phase_va(data.values),
+            off_peak=None if data.tariff_period is None else data.tariff_period is Period.OFF_PEAK,
         )
 
     def _configured_cutoff_va(self) -> float | None:

@@ -1,4 +1,4 @@
-"""Limits in Home Assistant: per phase on a three-phase meter, and a limit following an entity."""
+"""In Home Assistant: per-phase shedding, a limit following an entity, a minimum daily run."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from custom_components.gestion_energie.const import (
 )
 from custom_components.gestion_energie.shedding_const import (
     CONF_DECLARED_POWER,
+    CONF_MIN_RUN,
     CONF_PHASE,
     CONF_PRIORITY,
     CONF_SWITCH,
@@ -106,3 +107,40 @@ async def test_the_shed_limit_follows_an_entity_bounded_and_with_a_fallback(
         await hass.async_block_till_done()
         assert manager.engine.settings == manager.settings
         assert manager.engine.settings.shed_limit_va(6000) == 6000
+
+
+async def test_off_peak_a_water_heater_short_of_its_daily_run_is_not_shed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_switches(hass, ["water_heater", "oven"])
+    loads = {
+        "water_heater": {CONF_PRIORITY: 10, CONF_DECLARED_POWER: 2000, CONF_MIN_RUN: 4},
+        "oven": {CONF_PRIORITY: 60, CONF_DECLARED_POWER: 2000},
+    }
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Linky {SIMULATED_ADDRESS}",
+        unique_id=SIMULATED_ADDRESS,
+        data=dict(SIMULATOR_DATA),
+        options={CONF_UPDATE_INTERVAL: 0},
+        subentries_data=[
+            ConfigSubentryDataWithId(
+                data={CONF_SWITCH: f"switch.{name}", **flags},
+                subentry_type=SUBENTRY_LOAD,
+                title=name,
+                unique_id=None,
+                subentry_id=name,
+            )
+            for name, flags in loads.items()
+        ],
+    )
+    entry.add_to_hass(hass)
+    await start_entry(hass, entry)
+    shed = async_capture_events(hass, EVENT_LOAD_SHED)
+    for power in (3000, 3000, 7000, 7000, 7000, 7000):
+        freezer.tick(timedelta(seconds=2))
+        # LTARF "HEURE CREUSE": off-peak hours.
+        entry.runtime_data.coordinator.async_receive(standard_frame(power=power))
+        await hass.async_block_till_done()
+    assert [event.data[ATTR_ENTITY_ID] for event in shed] == ["switch.oven"]
+    await hass.config_entries.async_unload(entry.entry_id)
