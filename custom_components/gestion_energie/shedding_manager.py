@@ -212,6 +212,7 @@ class SheddingManager:
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
+        self._busy: dict[str, int] = {}  # by entity: its calls on their way (several a step)
         self._stopped = False  # saved for good: nothing more is written
 
     # Life cycle
@@ -468,7 +469,9 @@ class SheddingManager:
             return None
         load = self.loads[switch]
         step = None  # a switch: on or off says it all
-        if load.graded:
+        if load.graded and switch in self._busy:
+            step = self._intent[switch]  # half-way through our calls: the step asked
+        elif load.graded:
             user = self._user_states.get(switch)
             step = 0 if user is None else step_shown(state, load.steps, user)
         return LoadState(switch, is_running(state, load.steps), self._power_w(load), step)
@@ -646,6 +649,7 @@ class SheddingManager:
         while len(self._contexts) > MAX_CONTEXTS:
             del self._contexts[next(iter(self._contexts))]
         self._intent[switch] = step
+        self._busy[switch] = self._busy.get(switch, 0) + 1
         call = self.entry.async_create_task(
             self.hass,
             self._async_call(switch, step, calls, restore, context),
@@ -672,6 +676,14 @@ class SheddingManager:
             now = self.now()
             self.engine.switch_failed(switch, restore, now)
             self._carry_out([], now, save=True)
+        finally:
+            self._done(switch)
+
+    def _done(self, switch: str) -> None:
+        """A step's calls are over, done or failed: the entity's state tells its step again."""
+        left = self._busy.pop(switch, 0) - 1
+        if left > 0:
+            self._busy[switch] = left
 
     def _fire(self, event_type: str, switch: str, reason: str, step: int) -> None:
         load = self.loads[switch]
