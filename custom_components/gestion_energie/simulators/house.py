@@ -81,6 +81,8 @@ class Scenario:
     `silences`: intervals when no reading reaches the engine.
     `reload_at`: the engine's state goes through JSON and back (same process, no restart).
     `restart_at`: the engine restarts from its saved state and reconciles with the switches.
+    `three_phase`: a three-phase meter, each phase checked against its third of PCOUP; the
+    unmanaged load is spread evenly, each appliance on its `config.phase` (None: all three).
     """
 
     appliances: tuple[Appliance, ...]
@@ -96,6 +98,7 @@ class Scenario:
     user_actions: tuple[UserAction, ...] = ()
     reload_at: float | None = None
     restart_at: float | None = None
+    three_phase: bool = False
 
     def base_va(self, time: float) -> float:
         """Return the unmanaged load at `time`."""
@@ -172,6 +175,10 @@ class HouseSimulation:
         self.pcoup_va = scenario.pcoup_kva * 1000.0
         self.meter = CutoffModel(self.pcoup_va)  # the real meter
         self.engine_model = CutoffModel(self.pcoup_va)  # the integration's view of it
+        # A three-phase meter's filters, one a phase: the real meter's and the integration's.
+        third = self.pcoup_va / 3
+        self.phase_meters = [CutoffModel(third) for _ in range(3)] if scenario.three_phase else []
+        self.phase_models = [CutoffModel(third) for _ in range(3)] if scenario.three_phase else []
         self.outcome = Outcome(self.engine)
         self._queue: list[tuple[float, _Kind, int, _Payload]] = []
         self._order = itertools.count()
@@ -193,6 +200,15 @@ class HouseSimulation:
         drawn = sum(self._draw_w(load, time) for load in self.appliances)
         return self.scenario.base_va(time) + drawn
 
+    def phase_power_va(self, time: float) -> list[float]:
+        """Return the true apparent power of each phase at `time`."""
+        powers = [self.scenario.base_va(time) / 3] * 3
+        for load, appliance in self.appliances.items():
+            drawn = self._draw_w(load, time)
+            for index in range(3):
+                powers[index] += drawn * appliance.config.phase_share(index + 1)
+        return powers
+
     def _draw_w(self, load: str, time: float) -> float:
         appliance = self.appliances[load]
         if not appliance.wants_power(time):
@@ -203,6 +219,8 @@ class HouseSimulation:
         scenario = self.scenario
         # The meter has long seen the unmanaged load alone; the appliances start at time 0.
         self.meter.update(-1.0, scenario.base_va(0.0))
+        for model in self.phase_meters:
+            model.update(-1.0, scenario.base_va(0.0) / 3)
         for load in self.level:
             self._at(0.0, _Kind.REPORT, load)
             for edge in self.appliances[load].cycle_edges():
@@ -246,6 +264,7 @@ class HouseSimulation:
                 engine = self._reloaded()
                 self._replace_engine(engine)
                 self.engine_model = CutoffModel(self.pcoup_va)
+                self.phase_models = [CutoffModel(self.pcoup_va / 3) for _ in self.phase_models]
                 states = [self._state(load, time) for load in self.appliances]
                 self._apply(time, engine.reconcile(states, time))
             case _:
@@ -266,6 +285,17 @@ class HouseSimulation:
         power = round(self.power_va(time))
         self.engine_model.update(time, power)
         over = self.scenario.overload_signals and power > self.pcoup_va
+        seconds_left = self.engine_model.seconds_left()
+        phase_va: tuple[float, ...] | None = None
+        if self.phase_models:
+            phase_va = tuple(round(va) for va in self.phase_power_va(time))
+            lefts = []
+            for model, va in zip(self.phase_models, phase_va, strict=True):
+                model.update(time, va)
+                lefts.append(model.seconds_left())
+            known = [left for left in lefts if left is not None]
+            seconds_left = min(known, default=None)
+            over = self.scenario.overload_signals and max(phase_va) > self.pcoup_va / 3
         sample = MeterSample(
             time=time,
             apparent_power_va=power,
@@ -273,7 +303,8 @@ class HouseSimulation:
             pcoup_kva=self.scenario.pcoup_kva,
             overload_warning=over,
             pref_exceeded=over,
-            seconds_left=self.engine_model.seconds_left(),
+            seconds_left=seconds_left,
+            phase_va=phase_va,
         )
         self._apply(time, self.engine.update_meter(sample))
 
@@ -284,8 +315,12 @@ class HouseSimulation:
         filtered = self.meter.filtered_va or 0.0
         ratio = filtered / self.pcoup_va
         self.outcome.peak_filtered_ratio = max(self.outcome.peak_filtered_ratio, ratio)
-        if filtered >= self.meter.threshold_va:
+        if filtered >= self.meter.threshold_va and not self.phase_meters:
             self.outcome.tripped_at = time
+        for model, va in zip(self.phase_meters, self.phase_power_va(time), strict=False):
+            model.update(time, va)
+            if (model.filtered_va or 0.0) >= model.threshold_va:
+                self.outcome.tripped_at = time
 
     def _switch(self, time: float, load: str, step: int) -> None:
         last = self.appliances[load].config.last_step
