@@ -160,6 +160,8 @@ def snapshot(state: State) -> Snapshot:
         return {"state": state.state, "brightness": attributes.get("brightness")}
     if domain == "fan":
         return {"state": state.state, "percentage": attributes.get("percentage")}
+    if domain == "number":
+        return {"state": _number(state.state)}
     return {"state": state.state}
 
 
