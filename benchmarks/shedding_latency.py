@@ -6,8 +6,11 @@ managed load (subentry), stops the meter's real-time source and, for each trial,
 coordinator an overload frame (`async_receive`) and times until the plug simulator receives
 the switching request (its load listener runs inside the request's handler).
 
-Two paths: the load is this integration's plug switch itself ("plug"), or a template switch
-whose turn_off calls the plug switch ("template": any other integration's switch entity).
+Three paths: the load is this integration's plug switch itself ("plug"), a template switch
+whose turn_off calls the plug switch ("template": any other integration's switch entity), or
+a thermostat of another integration ("climate": a `generic_thermostat` heating through the
+plug switch) shed in steps, a setpoint 2 °C lower first: timed from the overload frame to the
+thermostat's state showing the lowered setpoint (the `climate.set_temperature` call done).
 
 Run: scripts/run python benchmarks/shedding_latency.py [--trials 200]
 """
@@ -27,7 +30,8 @@ from types import MappingProxyType
 from homeassistant import bootstrap, runner
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigSubentryData
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 
 from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
 from custom_components.gestion_energie.plug_flow import async_probe_plug
@@ -59,7 +63,23 @@ template:
           action: switch.turn_off
           target:
             entity_id: {PLUG_SWITCH}
+  - sensor:
+      - name: Bench temperature
+        unique_id: bench_temperature
+        unit_of_measurement: "°C"
+        device_class: temperature
+        state: "19"
+climate:
+  - platform: generic_thermostat
+    name: Bench thermostat
+    unique_id: bench_thermostat
+    heater: {PLUG_SWITCH}
+    target_sensor: sensor.bench_temperature
+    target_temp: 20
+    initial_hvac_mode: heat
 """
+THERMOSTAT = "climate.bench_thermostat"
+SETPOINT = 20.0
 
 
 def frame(address: str, power: int, *, overload: bool = False) -> bytes:
@@ -100,12 +120,15 @@ async def measure(path: str, trials: int) -> list[float]:
                 PlugType.GESTION_ENERGIE,
                 {"host": "127.0.0.1", "port": port, "name": "Bench plug"},
             )
-            load = PLUG_SWITCH if path == "plug" else TEMPLATE_SWITCH
+            load = {"plug": PLUG_SWITCH, "template": TEMPLATE_SWITCH}.get(path, THERMOSTAT)
             entry = _entry(title, data, load)
             await hass.config_entries.async_add(entry)
             await hass.async_block_till_done()
             await entry.runtime_data.source.stop()
-            samples = await _trials(hass, entry, simulator, trials)
+            if path == "climate":
+                samples = await _climate_trials(hass, entry, trials)
+            else:
+                samples = await _trials(hass, entry, simulator, trials)
         await hass.async_stop()
         return samples
 
@@ -151,6 +174,53 @@ async def _trials(
     return samples
 
 
+async def _climate_trials(hass: HomeAssistant, entry: ConfigEntry, trials: int) -> list[float]:
+    coordinator = entry.runtime_data.coordinator
+    manager = entry.runtime_data.shedding
+    address = str(entry.unique_id)
+    clock = [1_800_000_000.0]
+    coordinator.clock = lambda: clock[0]
+    lowered = asyncio.Event()
+    arrived = [0.0]
+
+    @callback
+    def changed(event: Event[EventStateChangedData]) -> None:
+        state = event.data["new_state"]
+        if state is not None and state.attributes.get("temperature") == SETPOINT - 2:
+            arrived[0] = time.perf_counter()
+            lowered.set()
+
+    async_track_state_change_event(hass, [THERMOSTAT], changed)
+    samples: list[float] = []
+    for _ in range(trials):
+        # The user's setpoint back, a fresh engine that knows it (no lockout from earlier trials).
+        await hass.services.async_call(
+            "climate",
+            "set_temperature",
+            {ATTR_ENTITY_ID: THERMOSTAT, "temperature": SETPOINT},
+            blocking=True,
+        )
+        await hass.async_block_till_done()
+        clock[0] += 600
+        manager._user_states.clear()  # noqa: SLF001
+        manager.engine = SheddingEngine(manager.settings, manager._configs())  # noqa: SLF001
+        manager.engine.reconcile(
+            [state for switch in manager.loads if (state := manager._load_state(switch))],  # noqa: SLF001
+            clock[0],
+        )
+        coordinator.async_receive(frame(address, 4000))
+        await hass.async_block_till_done()
+        clock[0] += 1
+        lowered.clear()
+        start = time.perf_counter()
+        # 500 VA over the limit, the meter signalling it: the setpoint step (1000 W) is enough.
+        coordinator.async_receive(frame(address, 6500, overload=True))
+        await asyncio.wait_for(lowered.wait(), 5)
+        samples.append((arrived[0] - start) * 1000)
+        await hass.async_block_till_done()
+    return samples
+
+
 def _entry(title: str, plug: dict[str, object], load: str) -> ConfigEntry:
     meter = SimulatedMeter()
     return ConfigEntry(
@@ -175,6 +245,11 @@ def _entry(title: str, plug: dict[str, object], load: str) -> ConfigEntry:
                     "interrupt": "interrupt",
                     "restore": "auto",
                     "shed_when_stale": False,
+                    **(
+                        {"steps": [{"target": "-2", "saving": 1000}, {"target": "off"}]}
+                        if load == THERMOSTAT
+                        else {}
+                    ),
                 },
                 subentry_type=SUBENTRY_LOAD,
                 title="Chauffe-eau",
@@ -194,10 +269,13 @@ def _percentile(samples: list[float], fraction: float) -> float:
 
 def main(trials: int) -> None:
     """Measure both paths, each in a fresh process (Home Assistant starts once per process)."""
-    print(f"{trials} trials per path: overload frame -> plug simulator's HTTP request\n")
+    print(
+        f"{trials} trials per path: overload frame -> plug simulator's HTTP request"
+        " (climate: -> the thermostat's lowered setpoint)\n"
+    )
     print("| path | p50 | p99 | max |")
     print("| --- | --- | --- | --- |")
-    for path in ("plug", "template"):
+    for path in ("plug", "template", "climate"):
         result = subprocess.run(
             [sys.executable, __file__, "--trials", str(trials), "--path", path],
             check=True,
@@ -214,7 +292,9 @@ def main(trials: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=200)
-    parser.add_argument("--path", choices=["plug", "template"], help="one path (internal)")
+    parser.add_argument(
+        "--path", choices=["plug", "template", "climate"], help="one path (internal)"
+    )
     arguments = parser.parse_args()
     if arguments.path is None:
         main(arguments.trials)

@@ -127,7 +127,8 @@ async def test_options_set_the_update_policy(
     assert result["type"] is FlowResultType.FORM
     schema = result["data_schema"]
     assert schema is not None
-    defaults = {str(key): key.default() for key in schema.schema}
+    # Every field but the optional entity the shed limit may follow has a default.
+    defaults = {str(key): key.default() for key in schema.schema if key != "shed_limit_entity"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**defaults, CONF_UPDATE_INTERVAL: "30", CONF_STALE_AFTER: 120}
     )

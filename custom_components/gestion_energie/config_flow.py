@@ -19,6 +19,8 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -50,6 +52,7 @@ from .const import (
     CONF_PA_LEVEL,
     CONF_PLUG_TYPE,
     CONF_SERIAL_PORT,
+    CONF_SHED_LIMIT_ENTITY,
     CONF_SHED_MAX_HOURS,
     CONF_SHED_MAX_TOGGLES,
     CONF_SHED_MIN_OFF,
@@ -644,6 +647,12 @@ class GestionEnergieOptionsFlow(OptionsFlow):
                         probatio.Required(key, default=int(default)): _number(minimum, maximum)
                         for key, (default, minimum, maximum) in shedding_defaults.items()
                     },
+                    probatio.Optional(
+                        CONF_SHED_LIMIT_ENTITY,
+                        description={"suggested_value": options.get(CONF_SHED_LIMIT_ENTITY)},
+                    ): EntitySelector(
+                        EntitySelectorConfig(domain=["sensor", "number", "input_number"])
+                    ),
                 }
             ),
         )

@@ -36,12 +36,15 @@ CONF_SHED_MIN_OFF: Final = "shed_min_off"  # minutes a shed load stays off at le
 CONF_SHED_MAX_TOGGLES: Final = "shed_max_toggles"  # switchings per hour and load
 CONF_SHED_OVERRIDE: Final = "shed_override"  # minutes a user's "on" is respected
 CONF_SHED_MAX_HOURS: Final = "shed_max_hours"  # hours shed before a repair issue
+# A sensor or number whose value (VA, W, kVA or kW) the shed limit follows, optional.
+CONF_SHED_LIMIT_ENTITY: Final = "shed_limit_entity"
 SHEDDING_OPTIONS: Final = (
     CONF_SHED_RESTORE_DWELL,
     CONF_SHED_MIN_OFF,
     CONF_SHED_MAX_TOGGLES,
     CONF_SHED_OVERRIDE,
     CONF_SHED_MAX_HOURS,
+    CONF_SHED_LIMIT_ENTITY,
 )
 
 # Options: the dated price sets (money/prices.py), a list of dicts.

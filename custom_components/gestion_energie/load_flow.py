@@ -1,8 +1,11 @@
 """Add or change a managed load: a config subentry of the meter's entry.
 
-A load is any `switch` entity (this integration's sockets, a Shelly, a Zigbee plug...) with
-its priority, an optional power sensor, its declared power and how it may be shed. The same
-switch can be managed only once per meter.
+A load is a `switch`, `fan` or `light` (this integration's sockets, a Shelly, a Zigbee
+plug...), or a `climate`, `select` (fil pilote), `water_heater` or `number` (a charger's
+current) entity of any integration, with its priority, an optional power sensor, its declared
+power and how it may be shed. A load of the second kind is shed in steps: a second page offers
+the steps proposed from the entity's capabilities (presets, options, modes, range), each with
+the power it saves, to keep or change. The same entity can be managed only once per meter.
 """
 
 from __future__ import annotations
@@ -26,13 +29,29 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from .shedding.model import LoadConfig
+from .shedding_actuators import (
+    GRADED_DOMAINS,
+    LOAD_DOMAINS,
+    StepTarget,
+    check_steps,
+    domain_of,
+    format_steps,
+    parse_steps,
+    propose_steps,
+    steps_from_data,
+    steps_to_data,
+)
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_MIN_RUN,
+    CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
     CONF_RESTORE,
     CONF_SHED_WHEN_STALE,
+    CONF_STEPS,
     CONF_SWITCH,
     DEFAULT_DECLARED_POWER,
     DEFAULT_PRIORITY,
@@ -40,6 +59,8 @@ from .shedding_const import (
     INTERRUPT_PREVENT_START,
     MAX_PRIORITY,
     MIN_PRIORITY,
+    PHASE_ALL,
+    PHASES,
     RESTORE_AUTO,
     RESTORE_NOTIFY,
     SUBENTRY_LOAD,
@@ -54,7 +75,9 @@ def _choice(options: list[str], key: str) -> SelectSelector:
 
 LOAD_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_SWITCH): EntitySelector(EntitySelectorConfig(domain="switch")),
+        probatio.Required(CONF_SWITCH): EntitySelector(
+            EntitySelectorConfig(domain=list(LOAD_DOMAINS))
+        ),
         probatio.Optional(CONF_NAME): TextSelector(),
         probatio.Required(CONF_PRIORITY, default=DEFAULT_PRIORITY): NumberSelector(
             NumberSelectorConfig(
@@ -76,12 +99,22 @@ LOAD_SCHEMA = probatio.Schema(
             [RESTORE_AUTO, RESTORE_NOTIFY], CONF_RESTORE
         ),
         probatio.Required(CONF_SHED_WHEN_STALE, default=False): BooleanSelector(),
+        probatio.Required(CONF_PHASE, default=PHASE_ALL): _choice(list(PHASES), CONF_PHASE),
+        probatio.Required(CONF_MIN_RUN, default=0): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=23, step=0.5, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+            )
+        ),
     }
 )
+STEPS_SCHEMA = probatio.Schema({probatio.Required(CONF_STEPS): TextSelector()})
 
 
 class LoadSubentryFlow(ConfigSubentryFlow):
     """Add or change a load the meter's shedding manages."""
+
+    _data: dict[str, Any]
+    _title: str
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Choose the switch and how it may be shed."""
@@ -107,23 +140,74 @@ class LoadSubentryFlow(ConfigSubentryFlow):
             data[CONF_PRIORITY] = int(data[CONF_PRIORITY])
             data[CONF_DECLARED_POWER] = int(data[CONF_DECLARED_POWER])
             switch = data[CONF_SWITCH]
+            if self.source == SOURCE_RECONFIGURE:
+                old = self._get_reconfigure_subentry().data
+                if old.get(CONF_SWITCH) == switch and CONF_STEPS in old:
+                    data[CONF_STEPS] = old[CONF_STEPS]  # offered again on the steps page
             if self.hass.states.get(switch) is None:
                 errors[CONF_SWITCH] = "switch_not_found"
             elif self._managed_elsewhere(switch):
                 errors[CONF_SWITCH] = "switch_already_managed"
             else:
-                title = name or self._default_name(switch)
-                if self.source == SOURCE_RECONFIGURE:
-                    # The entry's update listener sets the load up again with its new settings.
-                    return self.async_update_and_abort(
-                        self._get_entry(), self._get_reconfigure_subentry(), title=title, data=data
-                    )
-                return self.async_create_entry(title=title, data=data)
+                self._title = name or self._default_name(switch)
+                self._data = data
+                if domain_of(switch) in GRADED_DOMAINS:
+                    return await self.async_step_steps()
+                data.pop(CONF_STEPS, None)
+                return self._async_finish()
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(LOAD_SCHEMA, suggested),
             errors=errors,
         )
+
+    async def async_step_steps(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The steps of a climate, select, water heater or number load, proposed first."""
+        data = self._data
+        state = self.hass.states.get(data[CONF_SWITCH])
+        assert state is not None  # noqa: S101 - checked by the first page
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            text = str(user_input[CONF_STEPS])
+            try:
+                steps = parse_steps(text)
+            except ValueError:
+                errors[CONF_STEPS] = "steps_invalid"
+            else:
+                errors_key = check_steps(state, steps) or _check_savings(
+                    steps, data[CONF_DECLARED_POWER]
+                )
+                if errors_key is None:
+                    data[CONF_STEPS] = steps_to_data(steps)
+                    return self._async_finish()
+                errors[CONF_STEPS] = errors_key
+        else:
+            stored = data.get(CONF_STEPS)
+            proposed = (
+                steps_from_data(stored)
+                if stored and check_steps(state, steps_from_data(stored)) is None
+                else propose_steps(state, data[CONF_DECLARED_POWER])
+            )
+            text = format_steps(proposed)
+        return self.async_show_form(
+            step_id="steps",
+            data_schema=self.add_suggested_values_to_schema(STEPS_SCHEMA, {CONF_STEPS: text}),
+            errors=errors,
+            description_placeholders={"entity": data[CONF_SWITCH]},
+        )
+
+    def _async_finish(self) -> SubentryFlowResult:
+        if self.source == SOURCE_RECONFIGURE:
+            # The entry's update listener sets the load up again with its new settings.
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._get_reconfigure_subentry(),
+                title=self._title,
+                data=self._data,
+            )
+        return self.async_create_entry(title=self._title, data=self._data)
 
     def _managed_elsewhere(self, switch: str) -> bool:
         """Whether another load of this meter already manages `switch`."""
@@ -138,3 +222,16 @@ class LoadSubentryFlow(ConfigSubentryFlow):
     def _default_name(self, switch: str) -> str:
         state = self.hass.states.get(switch)
         return state.name if state is not None else switch
+
+
+def _check_savings(steps: list[StepTarget], declared_power: int) -> str | None:
+    """Each step must save more than the one before, and less than the declared power."""
+    try:
+        LoadConfig(
+            "x",
+            declared_power_w=declared_power,
+            step_savings_w=tuple(float(step.saving_w or 0.0) for step in steps[:-1]),
+        )
+    except ValueError:
+        return "step_savings"
+    return None

@@ -52,7 +52,11 @@ from .meter.write_policy import (
 )
 from .money_sensor import async_add_money_sensors
 from .plug_sensor import plug_sensors
-from .shedding_entities import async_add_shedding_sensors, load_status_sensors
+from .shedding_entities import (
+    async_add_shedding_sensors,
+    load_status_sensors,
+    load_step_sensors,
+)
 from .tic import CATALOGUE, LabelSpec, Quantity, ValueKind
 from .tic.interpret import CplState, CutoffSwitch, EuridisState, Period, TempoColour
 
@@ -444,7 +448,7 @@ async def async_setup_entry(
     add_new_labels()
     entry.async_on_unload(coordinator.async_add_listener(add_new_labels))
     async_add_shedding_sensors(entry, async_add_entities)
-    for factory in (plug_sensors, load_status_sensors):
+    for factory in (plug_sensors, load_status_sensors, load_step_sensors):
         entry.runtime_data.subentry_entities.async_add_platform(entry, factory, async_add_entities)
     async_add_balance_sensors(entry, async_add_entities)
     async_add_money_sensors(entry, async_add_entities)

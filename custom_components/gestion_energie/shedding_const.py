@@ -16,6 +16,14 @@ CONF_RESTORE: Final = "restore"  # how the load comes back
 RESTORE_AUTO: Final = "auto"
 RESTORE_NOTIFY: Final = "notify"
 CONF_SHED_WHEN_STALE: Final = "shed_when_stale"
+# The steps of a climate, select, water_heater or number load: target and power saved, the last
+# one off (none stored: a switch, fan or light, whose one step is off).
+CONF_STEPS: Final = "steps"
+# The phase a load is on, on a three-phase meter: "1", "2", "3", or all three.
+CONF_PHASE: Final = "phase"
+PHASE_ALL: Final = "all"
+PHASES: Final = (PHASE_ALL, "1", "2", "3")
+CONF_MIN_RUN: Final = "min_run"  # hours the load must run each day (0: none)
 
 DEFAULT_PRIORITY: Final = 50
 MIN_PRIORITY: Final = 0

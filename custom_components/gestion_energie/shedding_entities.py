@@ -257,6 +257,32 @@ class LoadStatusSensor(SheddingEntity, SensorEntity):
         return (self.native_value, tuple(sorted(self.extra_state_attributes.items())))
 
 
+class LoadStepSensor(SheddingEntity, SensorEntity):
+    """The step the engine holds a load at: 0 at the user's own state, its last step off."""
+
+    def __init__(self, manager: SheddingManager, load: ManagedLoad) -> None:
+        """The load's step."""
+        super().__init__(manager, "load_step", load)
+        self._switch = load.switch
+        self._steps = len(load.steps)
+
+    @property
+    @override
+    def native_value(self) -> int:
+        """The step now."""
+        return self.manager.engine.step(self._switch)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """What the step sets the entity to (none at the user's own state), and how many."""
+        return {"target": self.manager.step_target(self._switch), "steps": self._steps}
+
+    @override
+    def _value(self) -> Any:
+        return (self.native_value, self.manager.step_target(self._switch))
+
+
 class LoadPriorityNumber(SheddingEntity, NumberEntity):
     """A load's priority: a larger number is shed last and restored first."""
 
@@ -349,5 +375,6 @@ def _load_entities(
 
 
 load_status_sensors = _load_entities(LoadStatusSensor)  # the load's status
+load_step_sensors = _load_entities(LoadStepSensor)  # the step the load is held at
 load_priority_numbers = _load_entities(LoadPriorityNumber)  # the load's priority
 load_boost_buttons = _load_entities(LoadBoostButton)  # the load's boost button

@@ -17,16 +17,14 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+import math
 from typing import Any
 
 from homeassistant.components import persistent_notification
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     ATTR_UNIT_OF_MEASUREMENT,
     EVENT_HOMEASSISTANT_STOP,
-    SERVICE_TURN_OFF,
-    SERVICE_TURN_ON,
     STATE_OFF,
     STATE_ON,
     UnitOfPower,
@@ -43,8 +41,10 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_SHED_LIMIT_ENTITY,
     CONF_SHED_MAX_HOURS,
     CONF_SHED_MAX_TOGGLES,
     CONF_SHED_MIN_OFF,
@@ -71,23 +71,42 @@ from .shedding import (
     Status,
     Unit,
 )
+from .shedding_actuators import (
+    SWITCH_DOMAINS,
+    Call,
+    Snapshot,
+    StepTarget,
+    calls_for,
+    domain_of,
+    is_readable,
+    is_running,
+    on_state,
+    snapshot,
+    step_shown,
+    steps_from_data,
+)
 from .shedding_const import (
     CONF_DECLARED_POWER,
     CONF_INTERRUPT,
+    CONF_MIN_RUN,
+    CONF_PHASE,
     CONF_POWER_SENSOR,
     CONF_PRIORITY,
     CONF_RESTORE,
     CONF_SHED_WHEN_STALE,
+    CONF_STEPS,
     CONF_SWITCH,
     EVENT_LOAD_RESTORED,
     EVENT_LOAD_SHED,
     INTERRUPT_PREVENT_START,
+    PHASE_ALL,
     RESTORE_NOTIFY,
     SAVE_DELAY_S,
     STORAGE_VERSION,
     SUBENTRY_LOAD,
     TICK_INTERVAL,
 )
+from .tic.interpret import Period
 
 MAX_CONTEXTS = 64  # the manager's own recent service call contexts, to recognise their echo
 # At stop, how long the switchings on their way are awaited before the state is saved (a failed
@@ -113,20 +132,28 @@ class ManagedLoad:
 
     subentry_id: str
     title: str
-    switch: str
+    switch: str  # the managed entity: a switch, or a climate, select... of any integration
     configured_priority: int
     config: LoadConfig
+    steps: tuple[StepTarget, ...] = (StepTarget("off"),)  # the last one is off
+
+    @property
+    def graded(self) -> bool:
+        """Whether the entity is one of steps (not a switch, a fan or a light)."""
+        return domain_of(self.switch) not in SWITCH_DOMAINS
 
 
 def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> ManagedLoad:
     """Read a load subentry's data."""
     switch = str(data[CONF_SWITCH])
     priority = int(data[CONF_PRIORITY])
+    steps = tuple(steps_from_data(data.get(CONF_STEPS)))
     return ManagedLoad(
         subentry_id=subentry_id,
         title=title,
         switch=switch,
         configured_priority=priority,
+        steps=steps,
         config=LoadConfig(
             load=switch,
             priority=priority,
@@ -135,6 +162,9 @@ def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> Ma
             may_interrupt=data.get(CONF_INTERRUPT) != INTERRUPT_PREVENT_START,
             auto_restore=data.get(CONF_RESTORE) != RESTORE_NOTIFY,
             shed_when_stale=bool(data.get(CONF_SHED_WHEN_STALE, False)),
+            step_savings_w=tuple(float(step.saving_w or 0.0) for step in steps[:-1]),
+            phase=None if data.get(CONF_PHASE, PHASE_ALL) == PHASE_ALL else int(data[CONF_PHASE]),
+            min_run_s=3600.0 * float(data.get(CONF_MIN_RUN, 0)),
         ),
     )
 
@@ -150,17 +180,27 @@ class SheddingManager:
         self.entry = entry
         self.coordinator = coordinator
         self._store = _store(hass, entry)
-        self._base = settings_from_options(entry.options)  # the options' timing
+        # The options' timing; a day starts at local midnight (the offset taken at start).
+        offset = dt_util.now().utcoffset()
+        self._base = replace(
+            settings_from_options(entry.options),
+            day_offset_s=0.0 if offset is None else offset.total_seconds(),
+        )
+        self._limit_entity: str | None = entry.options.get(CONF_SHED_LIMIT_ENTITY) or None
         self._read_loads()
         self.status: Status = self.engine.status(self.now())
-        self._contexts: dict[str, bool] = {}  # the manager's own contexts -> on asked
-        self._intent: dict[str, bool] = {}  # by switch: the last switching asked
+        self._contexts: dict[str, int] = {}  # the manager's own contexts -> the step asked
+        self._intent: dict[str, int] = {}  # by switch: the last step asked
+        # By entity: the user's own state, read as the engine first takes a load down, to
+        # undo every step to exactly it; kept until the engine has let go of the load.
+        self._user_states: dict[str, Snapshot] = {}
         self._raised: set[str] = set()  # switches with a long-shed issue up
         self._nothing_left = False  # the cut is coming and no load is left to shed
         self._last_frame_time: float | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._calls: set[asyncio.Task[None]] = set()  # switchings on their way
+        self._busy: dict[str, int] = {}  # by entity: its calls on their way (several a step)
         self._stopped = False  # saved for good: nothing more is written
 
     def _read_loads(self) -> None:
@@ -192,6 +232,7 @@ class SheddingManager:
         if stored:
             self._restore_saved(stored)
         now = self.now()
+        self._follow_limit()
         states = [state for switch in self.loads if (state := self._load_state(switch))]
         actions = self.engine.reconcile(states, now)
         self._unsubs += [
@@ -204,6 +245,12 @@ class SheddingManager:
                 event_filter=self._is_rename_of_ours,
             ),
         ]
+        if self._limit_entity is not None:
+            self._unsubs.append(
+                async_track_state_change_event(
+                    self.hass, [self._limit_entity], self._on_limit_change
+                )
+            )
         if watched := [*self.loads, *self._sensors]:
             self._unsubs.append(
                 async_track_state_change_event(self.hass, watched, self._on_state_change)
@@ -234,7 +281,7 @@ class SheddingManager:
             self._nothing_left = False
             persistent_notification.async_dismiss(self.hass, self._nothing_left_id)
         await self._store.async_save(self._data())
-        await async_give_back(self.hass, self.entry, let_go)
+        await async_give_back(self.hass, self.entry, let_go, user_states=self._user_states)
 
     async def async_reload_loads(self) -> None:
         """A load was added, changed or deleted: stop, read the loads again and start again.
@@ -268,12 +315,18 @@ class SheddingManager:
                 for switch, until in stored.get("boosts", {}).items()
                 if switch in self.loads
             }
+            self._user_states = {
+                switch: dict(user)
+                for switch, user in stored.get("user_states", {}).items()
+                if switch in self.loads
+            }
             self.engine = SheddingEngine.from_dict(stored["engine"], self.settings, self._configs())
         except (KeyError, TypeError, ValueError) as err:
             LOGGER.warning("Ignoring the saved shedding state of %s: %s", self.entry.title, err)
             self.settings = self._base
             self._priorities = {}
             self._boosts = {}
+            self._user_states = {}
             self.engine = SheddingEngine(self.settings, self._configs())
 
     # Renames
@@ -301,6 +354,8 @@ class SheddingManager:
                 self._boosts[new] = self._boosts.pop(old)
             if old in self._intent:
                 self._intent[new] = self._intent.pop(old)
+            if old in self._user_states:
+                self._user_states[new] = self._user_states.pop(old)
             key = CONF_SWITCH
         else:
             load = self.loads[self._sensors[old]]
@@ -339,6 +394,7 @@ class SheddingManager:
                 for subentry_id, priority in self._priorities.items()
             },
             "boosts": dict(self._boosts),
+            "user_states": dict(self._user_states),
         }
 
     # Listeners of the manager's entities
@@ -424,6 +480,8 @@ class SheddingManager:
             pref_exceeded=status is not None and status.reference_power_exceeded,
             seconds_left=data.seconds_to_cutoff,
             fresh=fresh,
+            phase_va=_phase_va(data.values),
+            off_peak=None if data.tariff_period is None else data.tariff_period is Period.OFF_PEAK,
         )
 
     def _configured_cutoff_va(self) -> float | None:
@@ -454,8 +512,11 @@ class SheddingManager:
                 # The late echo of an earlier command of ours, overtaken by a newer one: it is
                 # no user's choice, and the newer command is on its way.
                 return
-            if asked is None and state.is_on and self._held(switch):
-                LOGGER.info("%s was switched back on while shed: respected", switch)
+            if asked is not None and self.loads[switch].graded:
+                # Our own step on its way (its calls may show half done): the step asked.
+                state = replace(state, step=asked)
+            if asked is None and state.step != self.engine.step(switch) and self._held(switch):
+                LOGGER.info("%s was changed by hand while shed: respected", switch)
         now = self.now()
         self._carry_out(self.engine.update_load(state, now), now, save=True)
 
@@ -464,9 +525,16 @@ class SheddingManager:
 
     def _load_state(self, switch: str) -> LoadState | None:
         state = self.hass.states.get(switch)
-        if state is None or state.state not in (STATE_ON, STATE_OFF):
+        if state is None or not is_readable(state):
             return None
-        return LoadState(switch, state.state == STATE_ON, self._power_w(self.loads[switch]))
+        load = self.loads[switch]
+        step = None  # a switch: on or off says it all
+        if load.graded and switch in self._busy:
+            step = self._intent[switch]  # half-way through our calls: the step asked
+        elif load.graded:
+            user = self._user_states.get(switch)
+            step = 0 if user is None else step_shown(state, load.steps, user)
+        return LoadState(switch, is_running(state, load.steps), self._power_w(load), step)
 
     def _power_w(self, load: ManagedLoad) -> float | None:
         sensor = load.config.power_sensor
@@ -517,9 +585,44 @@ class SheddingManager:
     def async_set_limits(self, shed: float, restore: float, unit: Unit) -> None:
         """Change the shed and restore limits (raises ValueError if they cannot work)."""
         self.settings = self._with_limits(shed, restore, unit)
-        self.engine.settings = self.settings
+        self._follow_limit()
         now = self.now()
         self._carry_out(self.engine.tick(now), now, save=True)
+
+    @callback
+    def _on_limit_change(self, _event: Event[EventStateChangedData]) -> None:
+        self._follow_limit()
+        now = self.now()
+        self._carry_out(self.engine.tick(now), now)
+
+    def _follow_limit(self) -> None:
+        """Give the engine the limits of the entity followed, or the set ones without it.
+
+        The entity's value (VA or W, kVA or kW) is the shed limit, never above 1.3 x PCOUP (the
+        engine caps it); the restore limit keeps its ratio to the shed limit as set.
+        """
+        followed = self._followed_limit_va()
+        if followed is None:
+            self.engine.settings = self.settings
+            return
+        ratio = self.settings.restore_limit.value / self.settings.shed_limit.value
+        self.engine.settings = replace(
+            self.settings,
+            shed_limit=Limit(followed, Unit.VA),
+            restore_limit=Limit(followed * ratio, Unit.VA),
+        )
+
+    def _followed_limit_va(self) -> float | None:
+        state = self.hass.states.get(self._limit_entity) if self._limit_entity else None
+        if state is None:
+            return None
+        try:
+            value = float(state.state)
+        except ValueError:
+            return None  # unavailable, unknown: the set limits apply
+        unit = str(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT, "")).lower()
+        value *= 1000.0 if unit in ("kva", "kw") else 1.0
+        return value if math.isfinite(value) and value > 0 else None
 
     def _with_limits(self, shed: float, restore: float, unit: Unit) -> SheddingSettings:
         return replace(self._base, shed_limit=Limit(shed, unit), restore_limit=Limit(restore, unit))
@@ -532,9 +635,14 @@ class SheddingManager:
         if until is not None:
             return LoadStatus.BOOST if self._boosts.get(switch) == until else LoadStatus.OVERRIDE
         state = self.hass.states.get(switch)
-        if state is None or state.state not in (STATE_ON, STATE_OFF):
+        if state is None or not is_readable(state):
             return None
-        return state.state
+        return STATE_ON if is_running(state, self.loads[switch].steps) else STATE_OFF
+
+    def step_target(self, switch: str) -> str | None:
+        """What the engine set a load to (a preset, a mode, a value), None at the user's."""
+        step = self.engine.step(switch)
+        return None if step == 0 else self.loads[switch].steps[step - 1].target
 
     # Carrying out
 
@@ -550,9 +658,9 @@ class SheddingManager:
         for action in actions:
             match action:
                 case Shed():
-                    self._switch(action.load, on=False, reason=action.reason)
+                    self._switch(action.load, action.step, restore=False, reason=action.reason)
                 case Restore():
-                    self._switch(action.load, on=True, reason=action.reason)
+                    self._switch(action.load, action.step, restore=True, reason=action.reason)
                 case Notify():
                     self._notify("load_can_return", action.load)
                 case RaiseLongShed():
@@ -560,51 +668,77 @@ class SheddingManager:
             save = True
         self.status = self.engine.status(now)
         self._boosts = {switch: until for switch, until in self._boosts.items() if until > now}
+        # The user's state is no longer needed once the engine has let go of the load (given
+        # back, or changed by the user, whose state it is now).
+        self._user_states = {
+            switch: user
+            for switch, user in self._user_states.items()
+            if switch in self.loads and not self.engine.released(switch)
+        }
         self._clear_long_sheds()
         if save and not self._stopped:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
         for update in list(self._listeners):
             update()
 
-    def _switch(self, switch: str, *, on: bool, reason: str) -> None:
-        """Ask the switch to switch, and say why; nothing is sent if it cannot be reached."""
-        if self._load_state(switch) is None:
+    def _switch(self, switch: str, step: int, *, restore: bool, reason: str) -> None:
+        """Take the load to `step`, and say why; nothing is sent if it cannot be reached."""
+        state = self.hass.states.get(switch)
+        if state is None or self._load_state(switch) is None:
             # Home Assistant would skip an unavailable switch without a word.
-            LOGGER.warning("Could not switch %s %s: it is unavailable", switch, _on_off(on))
-            self.engine.switch_failed(switch, on, self.now(), reachable=False)
+            LOGGER.warning("Could not %s: it is unavailable", _doing(switch, step, restore))
+            self.engine.switch_failed(switch, restore, self.now(), reachable=False)
             return
+        load = self.loads[switch]
+        if switch not in self._user_states:
+            # Read before the first step down: every step is undone to exactly this.
+            self._user_states[switch] = snapshot(state) if not restore else on_state(state)
+        calls = calls_for(state, load.steps, step, self._user_states[switch])
         context = Context()
-        self._contexts[context.id] = on
+        self._contexts[context.id] = step
         while len(self._contexts) > MAX_CONTEXTS:
             del self._contexts[next(iter(self._contexts))]
-        self._intent[switch] = on
+        self._intent[switch] = step
+        self._busy[switch] = self._busy.get(switch, 0) + 1
         # First under the switching's context: the logbook credits the change to this event.
-        self._fire(EVENT_LOAD_RESTORED if on else EVENT_LOAD_SHED, switch, reason, context)
+        self._fire(
+            EVENT_LOAD_RESTORED if restore else EVENT_LOAD_SHED, switch, reason, step, context
+        )
         call = self.entry.async_create_task(
-            self.hass, self._async_call(switch, on, context), f"shedding {switch}", eager_start=True
+            self.hass,
+            self._async_call(switch, step, calls, restore, context),
+            f"shedding {switch}",
+            eager_start=True,
         )
         if not call.done():
             self._calls.add(call)
             call.add_done_callback(self._calls.discard)
 
-    async def _async_call(self, switch: str, on: bool, context: Context) -> None:
+    async def _async_call(
+        self, switch: str, step: int, calls: list[Call], restore: bool, context: Context
+    ) -> None:
         try:
-            await self.hass.services.async_call(
-                SWITCH_DOMAIN,
-                SERVICE_TURN_ON if on else SERVICE_TURN_OFF,
-                {ATTR_ENTITY_ID: switch},
-                blocking=True,
-                context=context,
-            )
-        except Exception as err:  # another integration's switch may raise anything
+            for domain, service, data in calls:
+                await self.hass.services.async_call(
+                    domain, service, data, blocking=True, context=context
+                )
+        except Exception as err:  # another integration's entity may raise anything
             # A restore that failed is held again, to come back later; a failed shed stays
             # as decided, the meter's next readings show it and something else is shed.
-            LOGGER.warning("Could not switch %s %s: %s", switch, _on_off(on), err)
+            LOGGER.warning("Could not %s: %s", _doing(switch, step, restore), err)
             now = self.now()
-            self.engine.switch_failed(switch, on, now)
+            self.engine.switch_failed(switch, restore, now)
             self._carry_out([], now, save=True)
+        finally:
+            self._done(switch)
 
-    def _fire(self, event_type: str, switch: str, reason: str, context: Context) -> None:
+    def _done(self, switch: str) -> None:
+        """A step's calls are over, done or failed: the entity's state tells its step again."""
+        left = self._busy.pop(switch, 0) - 1
+        if left > 0:
+            self._busy[switch] = left
+
+    def _fire(self, event_type: str, switch: str, reason: str, step: int, context: Context) -> None:
         load = self.loads[switch]
         self.hass.bus.async_fire(
             event_type,
@@ -612,6 +746,8 @@ class SheddingManager:
                 ATTR_ENTITY_ID: switch,
                 "load": load.title,
                 "reason": reason,
+                "step": step,  # 0: the user's own state; the last step: off
+                "target": None if step == 0 else load.steps[step - 1].target,
                 "config_entry_id": self.entry.entry_id,
                 "subentry_id": load.subentry_id,
             },
@@ -683,8 +819,19 @@ def sensor_power_w(hass: HomeAssistant, sensor: str) -> float | None:
     return value * 1000.0 if unit == UnitOfPower.KILO_WATT else value
 
 
-def _on_off(on: bool) -> str:
-    return "on" if on else "off"
+def _phase_va(values: Mapping[str, Any]) -> tuple[float, ...] | None:
+    """Each phase's apparent power on a three-phase meter (SINSTS1-3), else None."""
+    readings = [values.get(label) for label in ("SINSTS1", "SINSTS2", "SINSTS3")]
+    if not all(isinstance(va, int) for va in readings):
+        return None
+    return tuple(float(va) for va in readings if isinstance(va, int))
+
+
+def _doing(switch: str, step: int, restore: bool) -> str:
+    """What a switching does, for the log: `switch switch.x on`, `take climate.y to step 2`."""
+    if domain_of(switch) in SWITCH_DOMAINS:
+        return f"switch {switch} {'on' if restore else 'off'}"
+    return f"take {switch} to step {step}"
 
 
 def _long_shed_id(entry_id: str, subentry_id: str) -> str:
@@ -712,12 +859,14 @@ async def async_give_back(
     switches: Iterable[str],
     *,
     removed: bool = False,
+    user_states: Mapping[str, Snapshot] | None = None,
 ) -> None:
     """Switch back on the loads shedding lets go of while it holds them off.
 
-    Nothing will manage them any more: left off, they would stay off for good. A load shed by
-    hand is the user's choice and is not among them. `removed`: the entry is removed, the
-    switches of its own plugs are gone, their sockets are switched through the plugs.
+    Nothing will manage them any more: left off (or at a step), they would stay so for good.
+    A load shed by hand is the user's choice and is not among them. `removed`: the entry is
+    removed, the switches of its own plugs are gone, their sockets are switched through the
+    plugs. A load of steps is put back to the user's own state (`user_states`).
     """
     for switch in switches:
         try:
@@ -725,12 +874,16 @@ async def async_give_back(
                 LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
                 continue
             state = hass.states.get(switch)
-            if state is None or state.state != STATE_OFF:
-                continue  # switched on meanwhile, or gone
-            LOGGER.info("%s is no longer managed by load shedding: switched back on", switch)
-            await hass.services.async_call(
-                SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: switch}, blocking=True
-            )
+            user = (user_states or {}).get(switch)
+            if domain_of(switch) in SWITCH_DOMAINS:
+                if state is None or state.state != STATE_OFF:
+                    continue  # switched on meanwhile, or gone
+                user = {"state": STATE_ON}
+            elif state is None or user is None or not is_readable(state):
+                continue  # gone, or its state unknown
+            LOGGER.info("%s is no longer managed by load shedding: given back", switch)
+            for domain, service, data in calls_for(state, [StepTarget("off")], 0, user):
+                await hass.services.async_call(domain, service, data, blocking=True)
         except Exception as err:  # another integration's switch may raise anything
             LOGGER.warning("Could not switch %s back on: %s", switch, err)
 
@@ -740,17 +893,26 @@ async def async_remove_shedding(hass: HomeAssistant, entry: GestionEnergieConfig
     store = _store(hass, entry)
     stored = await store.async_load()
     held: list[str] = []
+    user_states: dict[str, Snapshot] = {}
     try:
         if stored:
             saved = stored["engine"]
-            loads = [LoadConfig(load) for load in saved["loads"]]
+            loads = [_any_steps(load, saved) for load in saved["loads"]]
             held = held_by_engine(SheddingEngine.from_dict(saved, DEFAULT_SETTINGS, loads))
+            user_states = dict(stored.get("user_states", {}))
     except (KeyError, TypeError, ValueError) as err:
         LOGGER.warning("Ignoring the saved shedding state of %s: %s", entry.title, err)
     for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
         _clear_long_shed(hass, _long_shed_id(entry.entry_id, subentry.subentry_id))
-    await async_give_back(hass, entry, held, removed=True)
+    await async_give_back(hass, entry, held, removed=True, user_states=user_states)
     await store.async_remove()
+
+
+def _any_steps(load_id: str, saved: Mapping[str, Any]) -> LoadConfig:
+    """A load with as many steps as its saved state needs, to read whether it is held."""
+    hold = saved["loads"][load_id].get("hold") or {}
+    steps = int(hold.get("level", 1))
+    return LoadConfig(load_id, step_savings_w=tuple(float(step + 1) for step in range(steps - 1)))
 
 
 def settings_from_options(options: Mapping[str, Any]) -> SheddingSettings:

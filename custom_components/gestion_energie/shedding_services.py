@@ -61,6 +61,7 @@ ATTR_OVERLOAD = "overload"
 ATTR_PCOUP = "pcoup"  # kVA
 ATTR_SWITCH = "switch"
 ATTR_ON = "on"
+ATTR_STEP = "step"  # a load of steps: the step it shows (0: the user's own state)
 MAX_EVENTS = 1000
 
 
@@ -115,6 +116,9 @@ _EVENT_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_OVERLOAD, default=False): cv.boolean,
         probatio.Optional(ATTR_SWITCH): cv.entity_id,
         probatio.Optional(ATTR_ON): cv.boolean,
+        probatio.Optional(ATTR_STEP): probatio.All(
+            probatio.Coerce(int), probatio.Range(min=0, max=20)
+        ),
     }
 )
 SIMULATE_SCHEMA = probatio.Schema(
@@ -212,7 +216,7 @@ def _async_simulate(call: ServiceCall) -> ServiceResponse:
                 raise _error("load_not_managed", load=switch)
             on = bool(item.get(ATTR_ON, True))
             power = item.get(ATTR_POWER)
-            events.append(LoadChange(at, LoadState(switch, on, power)))
+            events.append(LoadChange(at, LoadState(switch, on, power, item.get(ATTR_STEP))))
         elif ATTR_POWER in item:
             pcoup_kva = item.get(ATTR_PCOUP, pcoup_kva)
             if not pcoup_kva:
@@ -248,6 +252,10 @@ def _describe(
     }
     if not isinstance(action, RaiseLongShed):
         described["reason"] = action.reason.value
+    if isinstance(action, Shed | Restore):
+        steps = manager.loads[action.load].steps
+        described[ATTR_STEP] = action.step
+        described["target"] = None if action.step == 0 else steps[action.step - 1].target
     return described
 
 

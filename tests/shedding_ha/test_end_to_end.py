@@ -87,6 +87,8 @@ async def test_an_overload_switches_the_least_important_plug_off_then_back_on(
         ATTR_ENTITY_ID: RADIATOR,
         "load": "Radiateur",
         "reason": reason,
+        "step": 1,  # a switch's one step: off
+        "target": "off",
         "config_entry_id": house.entry.entry_id,
         "subentry_id": "radiator",
     }

@@ -70,7 +70,12 @@ async def test_entities_devices_and_translations(hass: HomeAssistant, meter: Met
     assert device.name == "Radiator"
     assert device.config_subentry_id == "load0"
     names = {entry.entity_id for entry in er.async_entries_for_device(entities, device.id)}
-    assert names == {"sensor.radiator_status", "number.radiator_priority", "button.radiator_boost"}
+    assert names == {
+        "sensor.radiator_status",
+        "sensor.radiator_step",
+        "number.radiator_priority",
+        "button.radiator_boost",
+    }
     assert state(hass, "sensor.radiator_status") == STATE_ON
     assert state(hass, "number.radiator_priority") == "10"
     status = hass.states.get("sensor.water_heater_status")
@@ -181,7 +186,7 @@ async def test_the_late_echo_of_an_overtaken_command_is_no_override(
     assert state(hass, RADIATOR) == STATE_OFF
     # An "on" asked earlier by the manager lands after its newer "off": still shed.
     stale = Context()
-    manager._contexts[stale.id] = True
+    manager._contexts[stale.id] = 0  # the step asked: on (the user's own state)
     hass.states.async_set(RADIATOR, STATE_ON, context=stale)
     await hass.async_block_till_done()
     assert state(hass, "sensor.radiator_status") == "shed"

@@ -130,6 +130,8 @@ async def test_simulate_answers_the_decisions_without_acting(
             "switch": RADIATOR,
             "load": "Radiator",
             "reason": "over_limit",
+            "step": 1,
+            "target": "off",
         },
         {
             "at": 40.0,
@@ -137,14 +139,26 @@ async def test_simulate_answers_the_decisions_without_acting(
             "switch": HEATER,
             "load": "Water heater",
             "reason": "cutoff_near",
+            "step": 1,
+            "target": "off",
         },
-        {"at": 40.0, "action": "shed", "switch": OVEN, "load": "Oven", "reason": "cutoff_near"},
+        {
+            "at": 40.0,
+            "action": "shed",
+            "switch": OVEN,
+            "load": "Oven",
+            "reason": "cutoff_near",
+            "step": 1,
+            "target": "off",
+        },
         {
             "at": 40.0,
             "action": "shed",
             "switch": WASHER,
             "load": "Washer",
             "reason": "cutoff_near",
+            "step": 1,
+            "target": "off",
         },  # may not be cut while running: the last resort
     ]
     assert state(hass, RADIATOR) == STATE_ON  # nothing happened

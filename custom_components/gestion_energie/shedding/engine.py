@@ -30,8 +30,9 @@ from .model import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: loads of several steps (1: switches only, migrated)
 HOUR_S = 3600.0
+DAY_S = 86400.0
 NOT_AUTO_RESTORED = frozenset({Reason.MANUAL})
 
 
@@ -58,17 +59,19 @@ class _Hold:
     """Why and since when the engine holds a load off."""
 
     reason: Reason
-    since: float
+    since: float  # when it was first taken down
     long_raised: bool = False
     notified: bool = False
+    level: int = 1  # the step it is held at
 
 
 @dataclass(slots=True)
 class _Command:
     """A switching the engine ordered that the meter has not shown yet.
 
-    A restore keeps why and since when the load was held, to hold it again if the switching
-    never reaches the switch (`switch_failed`).
+    `on`: a restore (a step up). `step`: the step asked. A restore keeps why, since when and
+    at which step the load was held, to hold it again if the switching never reaches the
+    switch (`switch_failed`).
     """
 
     on: bool
@@ -76,6 +79,8 @@ class _Command:
     power_va: float
     held_reason: str | None = None
     held_since: float | None = None
+    step: int = 0
+    held_level: int = 1
 
 
 @dataclass(slots=True)
@@ -96,10 +101,14 @@ class _Load:
     learner: PowerLearner
     is_on: bool | None = None
     power_w: float | None = None
+    step_seen: int | None = None  # the step the load is seen at; None: unknown
     hold: _Hold | None = None
     command: _Command | None = None
     override_until: float | None = None
     toggles: list[float] = field(default_factory=list)
+    run_day: int | None = None  # the day `run_s` counts
+    run_s: float = 0.0  # how long it ran that day
+    counted_at: float | None = None  # until when its run is counted
 
 
 class SheddingEngine:
@@ -118,6 +127,8 @@ class SheddingEngine:
         }
         self._last: MeterSample | None = None  # the last fresh reading
         self._history: list[tuple[float, float]] = []  # recent fresh readings: time, VA
+        # The same readings' phases, on a three-phase meter: time, VA of each phase.
+        self._phase_history: list[tuple[float, tuple[float, ...]]] = []
         self._watch_since: float | None = None  # first input: silence is counted from there
         self._observations: list[_Observation] = []
         self._switched_at: dict[str, float] = {}  # each load's last switching (its anchor)
@@ -140,18 +151,21 @@ class SheddingEngine:
         if load is None:
             return []
         was_on, load.is_on = load.is_on, state.is_on
+        was_step, load.step_seen = load.step_seen, _seen_step(load.config, state)
         # A reading this load cannot draw (a sensor gone mad, or of something else) is no
         # reading: trusted, it would keep the load off for good or leave too much on.
         power_w = state.power_w
         load.power_w = (
             power_w if power_w is None or load.learner.is_plausible_reading(power_w) else None
         )
-        if state.is_on and load.power_w is not None and load.power_w > self._idle_w:
+        running = state.is_on and load.power_w is not None and load.power_w > self._idle_w
+        if running and load.step_seen == 0:  # a step down draws less than the load's power
+            assert load.power_w is not None  # noqa: S101 - checked above
             load.learner.observe_running(load.power_w)
-        if was_on is not None and was_on != state.is_on:
-            self._on_switched(load, at)
-        elif was_on is None and state.is_on and load.hold is not None:
-            # A held load whose switch comes back on after being unreachable: switched on
+        if was_on is not None and (was_on, was_step) != (state.is_on, load.step_seen):
+            self._on_switched(load, at, was_step)
+        elif was_on is None and load.hold is not None and load.step_seen < load.hold.level:
+            # A held load whose switch comes back on (or up) after being unreachable: changed
             # meanwhile, released as at start (`reconcile`).
             load.hold = None
         return self._decide(at)
@@ -187,10 +201,12 @@ class SheddingEngine:
         if load is None:
             return
         if not reachable:
-            load.is_on = None
+            load.is_on = load.step_seen = None
         command = load.command
-        if not on or command is None or not command.on or load.hold is not None or load.is_on:
-            return  # not a restore of ours, or the switch already reports it on
+        if not on or command is None or not command.on or load.step_seen == command.step:
+            return  # not a restore of ours, or the load already shows it
+        if load.hold is not None and load.hold.level != command.step:
+            return  # held anew meanwhile
         load.command = None
         _hold_again(load, command)
 
@@ -207,7 +223,7 @@ class SheddingEngine:
         at = seconds(now)
         load = self._loads[load_id]
         load.override_until = None
-        if load.hold is not None:
+        if load.hold is not None and load.hold.level >= load.config.last_step:
             load.hold.reason = Reason.MANUAL
             return []
         return [self._shed(load, Reason.MANUAL, at)]
@@ -270,15 +286,21 @@ class SheddingEngine:
             if load is None:
                 continue
             load.is_on, load.power_w = state.is_on, state.power_w
-            if state.is_on:
+            load.step_seen = _seen_step(load.config, state)
+            if load.step_seen == 0:
                 load.hold = None
+            elif load.hold is not None:
+                load.hold.level = load.step_seen  # as it is: a step on its way may have landed
         for load in self._loads.values():
             command, load.command = load.command, None
-            if command is not None and command.on and not load.is_on and load.hold is None:
-                _hold_again(load, command)
+            if command is not None and command.on and load.step_seen != 0 and load.hold is None:
+                _hold_again(load, command, load.step_seen)
         self._last = None
         self._history = []
+        self._phase_history = []
         self._observations = []
+        for load in self._loads.values():
+            load.counted_at = at  # its state while Home Assistant was down is not known
         self._watch_since = at
         return self._decide(at)
 
@@ -289,6 +311,7 @@ class SheddingEngine:
             "enabled": self.enabled,
             "last": None if self._last is None else asdict(self._last),
             "history": [list(reading) for reading in self._history],
+            "phase_history": [[time, list(va)] for time, va in self._phase_history],
             "watch_since": self._watch_since,
             "observations": [asdict(observation) for observation in self._observations],
             "loads": {load_id: _load_to_dict(load) for load_id, load in self._loads.items()},
@@ -299,13 +322,22 @@ class SheddingEngine:
         cls, data: dict[str, Any], settings: SheddingSettings, loads: Iterable[LoadConfig]
     ) -> SheddingEngine:
         """Rebuild an engine from `to_dict` output; loads no longer configured are dropped."""
+        if data.get("version") == 1:
+            data = _migrate_from_switches(data)
         if data.get("version") != STATE_VERSION:
             msg = f"unknown shedding state version {data.get('version')!r}"
             raise ValueError(msg)
         engine = cls(settings, loads)
         engine.enabled = bool(data["enabled"])
-        engine._last = None if data["last"] is None else MeterSample(**data["last"])
+        last = data["last"]
+        if last is not None and last.get("phase_va") is not None:
+            last = {**last, "phase_va": tuple(float(va) for va in last["phase_va"])}
+        engine._last = None if last is None else MeterSample(**last)
         engine._history = [(float(time), float(va)) for time, va in data["history"]]
+        engine._phase_history = [
+            (float(time), tuple(float(value) for value in va))
+            for time, va in data.get("phase_history", [])
+        ]
         engine._watch_since = data["watch_since"]
         engine._observations = [
             _Observation(**observation)
@@ -345,7 +377,9 @@ class SheddingEngine:
         """Take the switches as following the actions, as a dry run does."""
         for action in actions:
             if isinstance(action, Shed | Restore):
-                self._loads[action.load].is_on = isinstance(action, Restore)
+                load = self._loads[action.load]
+                load.step_seen = action.step
+                load.is_on = action.step < load.config.last_step
 
     # Status
 
@@ -357,8 +391,10 @@ class SheddingEngine:
                 load_id,
                 load.hold.reason,
                 load.hold.since,
-                load.learner.estimate_w,
+                load.learner.estimate_w * load.config.saved_fraction(load.hold.level),
                 load.hold.long_raised,
+                load.hold.level,
+                load.config.last_step,
             )
             for load_id, load in sorted(self._loads.items())
             if load.hold is not None
@@ -388,6 +424,15 @@ class SheddingEngine:
         """Return the power a load is believed to draw when it runs."""
         return self._loads[load_id].learner.estimate_w
 
+    def released(self, load_id: str) -> bool:
+        """Whether the engine neither holds a load nor has a switching of it on its way."""
+        load = self._loads[load_id]
+        return load.hold is None and load.command is None
+
+    def step(self, load_id: str) -> int:
+        """Return the step the engine holds a load at (0: not held)."""
+        return self._level(self._loads[load_id])
+
     # Readings and switchings
 
     @property
@@ -397,6 +442,37 @@ class SheddingEngine:
     def _watch(self, now: float) -> None:
         if self._watch_since is None:
             self._watch_since = now
+        day = self._day(now)
+        for load in self._loads.values():
+            if load.config.min_run_s <= 0:
+                continue
+            if load.run_day != day:
+                load.run_day, load.run_s = day, 0.0
+            elif load.counted_at is not None and self._running(load):
+                load.run_s += max(0.0, now - load.counted_at)
+            load.counted_at = now
+
+    def _day(self, now: float) -> int:
+        return int((now + self.settings.day_offset_s) // DAY_S)
+
+    def _running(self, load: _Load) -> bool:
+        """Whether a load runs (on, at a step above off), for its minimum run."""
+        return bool(load.is_on) and self._level(load) < load.config.last_step
+
+    def _run_left_s(self, load: _Load) -> float:
+        return max(0.0, load.config.min_run_s - load.run_s)
+
+    def _must_run(self, load: _Load, now: float) -> bool:
+        """Whether the rest of the day would no longer allow the load's minimum run."""
+        if self._run_left_s(load) <= 0:
+            return False
+        day_left = DAY_S - (now + self.settings.day_offset_s) % DAY_S
+        return day_left <= self._run_left_s(load) + self.settings.restore_dwell_s
+
+    def _kept_for_run(self, load: _Load, now: float) -> bool:
+        """Whether a load is kept from being shed for its minimum run of the day."""
+        off_peak = self._last is not None and self._last.off_peak is True
+        return self._run_left_s(load) > 0 and (off_peak or self._must_run(load, now))
 
     def _take_reading(self, sample: MeterSample) -> None:
         self._last = sample
@@ -405,11 +481,17 @@ class SheddingEngine:
         keep = max(keep, 2 * self.settings.settle_s)
         while len(self._history) > 1 and self._history[1][0] <= sample.time - keep:
             del self._history[0]
+        if sample.phase_va is None:
+            self._phase_history = []
+        else:
+            self._phase_history.append((sample.time, tuple(sample.phase_va)))
+            while len(self._phase_history) > 1 and self._phase_history[1][0] <= sample.time - keep:
+                del self._phase_history[0]
         for load in self._loads.values():
             command = load.command
             if command is not None and sample.time >= command.at + self.settings.settle_s:
                 load.command = None
-                if command.on and load.is_on is not True:
+                if command.on and load.step_seen != command.step:
                     # The switch never showed the restore (it answered but did not switch, or
                     # its report got lost): held again, to be tried again.
                     _hold_again(load, command)
@@ -420,21 +502,25 @@ class SheddingEngine:
                 learner = self._loads[observation.load].learner
                 learner.observe_step(step if observation.on else -step)
 
-    def _on_switched(self, load: _Load, now: float) -> None:
-        """Handle a switch change: the engine's doing, or the user's."""
+    def _on_switched(self, load: _Load, now: float, was_step: int | None) -> None:
+        """Handle a switch (or step) change: the engine's doing, or the user's."""
         assert load.is_on is not None  # noqa: S101 - set by the caller
         command = load.command
         anchor = now
-        if command is not None and command.on == load.is_on:
+        if command is not None and command.step == load.step_seen:
             anchor = command.at
-        elif load.is_on and load.hold is not None:
-            # The user switched a shed load back on: respect it, shed something else instead.
+        elif load.hold is not None and load.step_seen != load.hold.level:
+            # The user switched a shed load back on, or changed its setpoint, mode or current:
+            # that is the user's state now; respect it, shed something else instead.
             load.hold = None
             load.command = None
             load.override_until = now + self.settings.override_respect_s
         elif command is not None:
             load.command = None  # the user undid the engine's command before the meter saw it
-        self._observe(load, anchor)
+        if {was_step, load.step_seen} == {0, load.config.last_step}:
+            self._observe(load, anchor)
+        else:
+            self._observations = []  # a part step teaches no power, and blurs any other step
 
     def _observe(self, load: _Load, anchor: float) -> None:
         """Await the meter's step for this switching, unless another one blurs it."""
@@ -458,6 +544,7 @@ class SheddingEngine:
         actions: list[Action] = self._raise_long_sheds(now)
         if self._is_stale(now):
             self._history = []  # a full dwell of fresh readings is needed before any restore
+            self._phase_history = []
             if self.enabled:
                 actions += self._shed_for_silence(now)
             return actions
@@ -467,14 +554,35 @@ class SheddingEngine:
         shed_limit = self.settings.shed_limit_va(last.pcoup_va)
         emergency = self._emergency(last)
         if self.enabled:
-            if emergency is not None:
+            if last.phase_va is not None:
+                actions += self._shed_phases(shed_limit, emergency, now)
+            elif emergency is not None:
                 actions += self._shed_down_to(shed_limit, expected, emergency, now)
             elif self._sustained_over(shed_limit, now) and not self._pending(on=False):
                 actions += self._shed_down_to(shed_limit, expected, Reason.OVER_LIMIT, now, 1)
             actions += self._keep_from_starting(shed_limit, now)
+        if emergency is None:
+            actions += self._run_for_minimum(now)
         if emergency is None and not any(isinstance(action, Shed) for action in actions):
             actions += self._restore_next(last, now)
         return actions
+
+    def _run_for_minimum(self, now: float) -> list[Action]:
+        """Bring back at once a held load whose minimum run would no longer fit in the day.
+
+        It runs whatever the room: the next readings show the overload, and other loads are
+        shed instead (it is kept from being shed meanwhile).
+        """
+        return [
+            self._restore(load, Reason.MIN_RUN, now)
+            for load in self._loads.values()
+            if load.hold is not None
+            and load.hold.reason not in NOT_AUTO_RESTORED
+            and load.config.auto_restore
+            and load.is_on is not None
+            and load.command is None
+            and self._must_run(load, now)
+        ]
 
     def _emergency(self, last: MeterSample) -> Reason | None:
         near = self.settings.emergency_seconds_left_s
@@ -488,6 +596,60 @@ class SheddingEngine:
         window = self._window(self.settings.shed_dwell_s, now)
         return window is not None and min(window) > limit_va
 
+    def _shed_phases(self, shed_limit: float, emergency: Reason | None, now: float) -> list[Action]:
+        """On a three-phase meter: shed on each phase over its share of the limit.
+
+        The most loaded phase first, with the loads on that phase and the three-phase ones
+        (a third of their power counting on each phase); the phases are checked again after
+        each phase's sheds, as a three-phase load shed for one phase relieves the others too.
+        """
+        actions: list[Action] = []
+        for phase in self._phases_by_load():
+            expected = self._expected_phase_va()
+            assert expected is not None  # noqa: S101 - only with phase readings
+            limit = shed_limit / len(expected)
+            if emergency is not None:
+                reason, most = emergency, 0
+            elif self._sustained_over_phase(phase, limit, now) and not self._pending(on=False):
+                reason, most = Reason.OVER_LIMIT, 1
+            else:
+                continue
+            taken = self._shed_down_to(limit, expected[phase - 1], reason, now, most, phase)
+            actions += taken
+            if most and taken:
+                break  # one step at a time: wait for the meter to show it
+        return actions
+
+    def _phases_by_load(self) -> list[int]:
+        expected = self._expected_phase_va() or ()
+        return sorted(range(1, len(expected) + 1), key=lambda phase: -expected[phase - 1])
+
+    def _sustained_over_phase(self, phase: int, limit_va: float, now: float) -> bool:
+        window = self._phase_window(self.settings.shed_dwell_s, now)
+        return window is not None and min(va[phase - 1] for va in window) > limit_va
+
+    def _phase_window(self, dwell_s: float, now: float) -> list[tuple[float, ...]] | None:
+        start = now - dwell_s
+        readings = self._phase_history
+        earlier = [index for index, (time, _) in enumerate(readings) if time <= start]
+        if not earlier:
+            return None
+        return [va for _, va in readings[earlier[-1] :]]
+
+    def _expected_phase_va(self) -> tuple[float, ...] | None:
+        """Each phase's last reading, corrected for switchings the meter has not shown yet."""
+        if self._last is None or self._last.phase_va is None:
+            return None
+        expected = list(self._last.phase_va)
+        for load in self._loads.values():
+            command = load.command
+            if command is None:
+                continue
+            sign = 1.0 if command.on else -1.0
+            for index in range(len(expected)):
+                expected[index] += sign * command.power_va * load.config.phase_share(index + 1)
+        return tuple(expected)
+
     def _window(self, dwell_s: float, now: float) -> list[float] | None:
         """Return the readings in force over the last `dwell_s`, None if they do not cover it."""
         start = now - dwell_s
@@ -497,16 +659,43 @@ class SheddingEngine:
         return [va for _, va in self._history[earlier[-1] :]]
 
     def _shed_down_to(
-        self, limit_va: float, expected_va: float, reason: Reason, now: float, most: int = 0
+        self,
+        limit_va: float,
+        expected_va: float,
+        reason: Reason,
+        now: float,
+        most: int = 0,
+        phase: int | None = None,
     ) -> list[Action]:
-        """Shed, lowest priority first, until the expected power is under the limit."""
+        """Shed, lowest priority first, until the expected power is under the limit.
+
+        `most`: at most that many steps, one step of a load each (a sustained overload);
+        otherwise (an emergency) each load goes down to the smallest step that brings the power
+        under the limit, or to its last step and the next load follows. The last switching the
+        anti-flap limit allows in the hour takes a load straight off: it can then neither be
+        shed again nor restored within the hour, so the limit holds. `phase`: the limit and power
+        are those of one phase of a three-phase meter, and only the loads drawing on it count.
+        """
         actions: list[Action] = []
         emergency = reason is not Reason.OVER_LIMIT
         for load in self._shed_candidates(now, emergency=emergency):
+            share = 1.0 if phase is None else load.config.phase_share(phase)
+            if not share:
+                continue
             if expected_va <= limit_va or (most and len(actions) >= most):
                 break
-            expected_va -= self._draw_w(load)
-            actions.append(self._shed(load, reason, now))
+            level, last = self._level(load), load.config.last_step
+            step = level + 1
+            while (
+                not most
+                and step < last
+                and expected_va - self._frees(load, step) * share > limit_va
+            ):
+                step += 1
+            if self._toggles(load, now) + 1 >= self._toggle_limit(load):
+                step = last  # the hour's last switching allowed: straight off, never flapping
+            expected_va -= self._frees(load, step) * share
+            actions.append(self._shed(load, reason, now, step))
         return actions
 
     def _shed_candidates(self, now: float, *, emergency: bool) -> list[_Load]:
@@ -515,15 +704,21 @@ class SheddingEngine:
             load
             for load in self._loads.values()
             if load.is_on
-            and load.hold is None
+            and self._level(load) < load.config.last_step
+            and not self._shedding(load)
             and not self._overridden(load, now)
             and self._draw_w(load) > self._idle_w
-            and (emergency or self._toggles(load, now) < self.settings.max_toggles_per_hour)
+            and (emergency or self._toggles(load, now) < self._toggle_limit(load))
         ]
+        # Loads kept on for their minimum run of the day go only in an emergency, very last.
+        kept = [load for load in running if self._kept_for_run(load, now)]
+        running = [load for load in running if load not in kept]
         interruptible = [load for load in running if load.config.may_interrupt]
         last_resort = [load for load in running if not load.config.may_interrupt]
         return sorted(interruptible, key=self._shed_order) + (
-            sorted(last_resort, key=self._shed_order) if emergency else []
+            sorted(last_resort, key=self._shed_order) + sorted(kept, key=self._shed_order)
+            if emergency
+            else []
         )
 
     def _shed_order(self, load: _Load) -> tuple[int, float, str]:
@@ -543,7 +738,7 @@ class SheddingEngine:
             and load.power_w is not None
             and load.power_w <= self._idle_w
             and not self._overridden(load, now)
-            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+            and self._toggles(load, now) < self._toggle_limit(load)
             and expected + load.learner.estimate_w > limit_va
         ]
 
@@ -554,10 +749,11 @@ class SheddingEngine:
             for load in sorted(self._loads.values(), key=self._shed_order)
             if load.config.shed_when_stale
             and load.is_on
-            and load.hold is None
+            and self._level(load) < load.config.last_step
+            and not self._shedding(load)
             and not self._overridden(load, now)
             and (load.config.may_interrupt or (load.power_w or 0.0) <= self._idle_w)
-            and self._toggles(load, now) < self.settings.max_toggles_per_hour
+            and self._toggles(load, now) < self._toggle_limit(load)
         ]
 
     def _restore_next(self, last: MeterSample, now: float) -> list[Action]:
@@ -569,21 +765,41 @@ class SheddingEngine:
         window = self._window(self.settings.restore_dwell_s, now)
         if window is None:
             return []
-        room = self.settings.restore_limit_va(last.pcoup_va) - max(window)
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        room = restore_limit - max(window)
+        phase_rooms = self._phase_rooms(restore_limit, now)
         actions: list[Action] = []
         held = [load for load in self._loads.values() if load.hold is not None]
         for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
             assert load.hold is not None  # noqa: S101 - filtered above
-            if not self._may_restore(load, now) or load.learner.restore_need_w > room:
+            step = load.hold.level - 1  # one step up at a time
+            share = load.config.saved_fraction(load.hold.level) - load.config.saved_fraction(step)
+            need = load.learner.restore_need_w * share
+            if not self._may_restore(load, now) or need > room:
                 continue
+            if any(
+                need * load.config.phase_share(phase) > phase_room
+                for phase, phase_room in enumerate(phase_rooms, start=1)
+            ):
+                continue  # no room on its phase (or one of them)
             if not load.config.auto_restore:
                 if not load.hold.notified:
                     load.hold.notified = True
                     actions.append(Notify(load.config.load, Reason.BUDGET_AVAILABLE))
                 continue
-            actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now))
+            actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now, step))
             break
         return actions
+
+    def _phase_rooms(self, restore_limit: float, now: float) -> list[float]:
+        """On a three-phase meter, each phase's room under its share of the restore limit."""
+        if self._last is None or self._last.phase_va is None:
+            return []
+        count = len(self._last.phase_va)
+        window = self._phase_window(self.settings.restore_dwell_s, now)
+        if window is None:
+            return [0.0] * count
+        return [restore_limit / count - max(va[index] for va in window) for index in range(count)]
 
     def _may_restore(self, load: _Load, now: float) -> bool:
         assert load.hold is not None  # noqa: S101 - callers pass held loads
@@ -591,7 +807,7 @@ class SheddingEngine:
             load.hold.reason not in NOT_AUTO_RESTORED
             and load.is_on is not None  # its switch answers
             and now - load.hold.since >= self.settings.min_off_s
-            and self._toggles(load, now) <= self.settings.max_toggles_per_hour - 2
+            and self._toggles(load, now) <= self._toggle_limit(load) - 2
         )
 
     def _raise_long_sheds(self, now: float) -> list[Action]:
@@ -605,23 +821,38 @@ class SheddingEngine:
 
     # Commands
 
-    def _shed(self, load: _Load, reason: Reason, now: float) -> Shed:
-        load.hold = _Hold(reason, now)
-        load.command = _Command(on=False, at=now, power_va=self._draw_w(load))
+    def _shed(self, load: _Load, reason: Reason, now: float, step: int | None = None) -> Shed:
+        """Take a load down to `step` (default: off); a held load keeps since when it is."""
+        step = load.config.last_step if step is None else step
+        frees = self._frees(load, step)
+        if load.hold is None:
+            load.hold = _Hold(reason, now, level=step)
+        else:
+            load.hold.reason, load.hold.level = reason, step
+        load.command = _Command(on=False, at=now, power_va=frees, step=step)
         load.toggles = [*self._recent(load, now), now]
-        return Shed(load.config.load, reason)
+        return Shed(load.config.load, reason, step)
 
-    def _restore(self, load: _Load, reason: Reason, now: float) -> Restore:
-        hold, load.hold = load.hold, None
+    def _restore(self, load: _Load, reason: Reason, now: float, step: int = 0) -> Restore:
+        """Bring a load up to `step` (default: the user's own state)."""
+        hold = load.hold
+        level = self._level(load)
+        share = load.config.saved_fraction(level) - load.config.saved_fraction(step)
+        if step == 0 or hold is None:
+            load.hold = None
+        else:
+            hold.level = step
         load.command = _Command(
             on=True,
             at=now,
-            power_va=load.learner.estimate_w,
+            power_va=load.learner.estimate_w * share,
             held_reason=None if hold is None else hold.reason.value,
             held_since=None if hold is None else hold.since,
+            step=step,
+            held_level=max(level, 1),
         )
         load.toggles = [*self._recent(load, now), now]
-        return Restore(load.config.load, reason)
+        return Restore(load.config.load, reason, step)
 
     # Helpers
 
@@ -649,7 +880,25 @@ class SheddingEngine:
 
     def _draw_w(self, load: _Load) -> float:
         """Return what switching the load off frees now: its sensor reading, else estimate."""
-        return load.learner.estimate_w if load.power_w is None else load.power_w
+        if load.power_w is not None:
+            return load.power_w
+        return load.learner.estimate_w * (1.0 - load.config.saved_fraction(self._level(load)))
+
+    def _frees(self, load: _Load, step: int) -> float:
+        """Return what taking the load down to `step` frees now, from the step it is at."""
+        level = self._level(load)
+        left = 1.0 - load.config.saved_fraction(level)
+        if left <= 0.0:
+            return 0.0
+        share = load.config.saved_fraction(step) - load.config.saved_fraction(level)
+        return self._draw_w(load) * share / left
+
+    def _level(self, load: _Load) -> int:
+        return 0 if load.hold is None else load.hold.level
+
+    def _shedding(self, load: _Load) -> bool:
+        """Whether a step down of this load is on its way (not shown by the meter yet)."""
+        return load.command is not None and not load.command.on
 
     def _overridden(self, load: _Load, now: float) -> bool:
         return load.override_until is not None and now < load.override_until
@@ -657,34 +906,84 @@ class SheddingEngine:
     def _recent(self, load: _Load, now: float) -> list[float]:
         return [time for time in load.toggles if time > now - HOUR_S]
 
+    def _toggle_limit(self, load: _Load) -> int:
+        """The step changes allowed in an hour: the anti-flap limit for each of its steps.
+
+        A switch goes off and on within two; a load of three steps shed and restored one step
+        at a time needs six, and should not be stuck at a step for an hour because of that.
+        """
+        return self.settings.max_toggles_per_hour * load.config.last_step
+
     def _toggles(self, load: _Load, now: float) -> int:
         return len(self._recent(load, now))
 
 
-def _hold_again(load: _Load, command: _Command) -> None:
-    """Hold a load again as it was held before a restore that did not happen."""
-    if command.held_reason is not None and command.held_since is not None:
-        load.hold = _Hold(Reason(command.held_reason), command.held_since)
+def _seen_step(config: LoadConfig, state: LoadState) -> int:
+    """The step a report shows: a switch's on is step 0 and its off the last step."""
+    if state.step is not None:
+        return min(max(state.step, 0), config.last_step)
+    return 0 if state.is_on else config.last_step
+
+
+def _hold_again(load: _Load, command: _Command, level: int | None = None) -> None:
+    """Hold a load again as it was held before a restore that did not happen.
+
+    `level`: the step it is seen at, when known (at start); else the step it was held at.
+    """
+    level = min(command.held_level if level is None else level, load.config.last_step)
+    if load.hold is not None:
+        load.hold.level = level
+    elif command.held_reason is not None and command.held_since is not None:
+        load.hold = _Hold(Reason(command.held_reason), command.held_since, level=level)
+
+
+def _migrate_from_switches(data: dict[str, Any]) -> dict[str, Any]:
+    """Read a state of version 1 (switches only): a held switch is at its one step, off."""
+    loads: dict[str, Any] = {}
+    for load_id, saved in data["loads"].items():
+        hold, command, is_on = saved["hold"], saved["command"], saved["is_on"]
+        loads[load_id] = {
+            **saved,
+            "step_seen": None if is_on is None else (0 if is_on else 1),
+            "hold": None if hold is None else {**hold, "level": 1},
+            "command": None
+            if command is None
+            else {**command, "step": 0 if command["on"] else 1, "held_level": 1},
+        }
+    return {**data, "version": STATE_VERSION, "loads": loads}
 
 
 def _load_to_dict(load: _Load) -> dict[str, Any]:
     return {
         "is_on": load.is_on,
         "power_w": load.power_w,
+        "step_seen": load.step_seen,
         "hold": None if load.hold is None else asdict(load.hold),
         "command": None if load.command is None else asdict(load.command),
         "override_until": load.override_until,
         "toggles": list(load.toggles),
         "learned": load.learner.to_dict(),
+        "run": [load.run_day, load.run_s, load.counted_at],
     }
 
 
 def _load_from_dict(load: _Load, data: dict[str, Any]) -> None:
+    last = load.config.last_step  # the load may have fewer steps since it was saved
     load.is_on = data["is_on"]
     load.power_w = data["power_w"]
+    seen = data["step_seen"]
+    load.step_seen = None if seen is None else min(int(seen), last)
     hold = data["hold"]
-    load.hold = None if hold is None else _Hold(**{**hold, "reason": Reason(hold["reason"])})
-    load.command = None if data["command"] is None else _Command(**data["command"])
+    load.hold = (
+        None
+        if hold is None
+        else _Hold(**{**hold, "reason": Reason(hold["reason"]), "level": min(hold["level"], last)})
+    )
+    command = data["command"]
+    load.command = (
+        None if command is None else _Command(**{**command, "step": min(command["step"], last)})
+    )
     load.override_until = data["override_until"]
     load.toggles = [float(time) for time in data["toggles"]]
+    load.run_day, load.run_s, load.counted_at = data.get("run", [None, 0.0, None])
     load.learner = PowerLearner.from_dict(load.config.declared_power_w, data["learned"])

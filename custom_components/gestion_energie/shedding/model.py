@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import itertools
 
 THRESHOLD_RATIO = 1.3  # 54E §7: a sustained load at or below 1.3 x PCOUP never trips the meter
 
@@ -23,7 +24,9 @@ class MeterSample:
 
     `seconds_left` is the cut-off model's estimate of the time before the meter opens its switch
     if the load stays (None: the present load never trips). `fresh` is False when the reading is
-    a repeat of old data (the line went silent, a frame was rejected).
+    a repeat of old data (the line went silent, a frame was rejected). `phase_va`: on a
+    three-phase meter, the apparent power of each phase (SINSTS1-3), each checked by the meter
+    against its share of PCOUP (54E §7); None on a single-phase meter.
     """
 
     time: float
@@ -34,6 +37,8 @@ class MeterSample:
     pref_exceeded: bool = False  # STGE bit 7: reference power exceeded
     seconds_left: float | None = None
     fresh: bool = True
+    phase_va: tuple[float, ...] | None = None
+    off_peak: bool | None = None  # the tariff period is off-peak hours (None: not known)
 
     @property
     def pcoup_va(self) -> float:
@@ -48,11 +53,17 @@ class MeterSample:
 
 @dataclass(frozen=True, slots=True)
 class LoadState:
-    """What a load's switch (and its power sensor, if any) reports."""
+    """What a load's switch (and its power sensor, if any) reports.
 
-    load: str  # the switch's entity id
+    `step`: the engine's step the load is seen at, for a load of several steps (0: the user's
+    own state, whatever it is; k: the k-th step the engine set). None for a switch: on is
+    step 0, off its one step.
+    """
+
+    load: str  # the managed entity's id
     is_on: bool
     power_w: float | None = None
+    step: int | None = None
 
 
 class Unit(StrEnum):
@@ -83,6 +94,15 @@ class LoadConfig:
     off while its power sensor shows it idle), or cut in an emergency as a last resort.
     `auto_restore`: switched back on by the engine; if False the user is only notified.
     `shed_when_stale`: shed as a precaution while the meter is silent.
+    `step_savings_w`: the graded steps before the last one, each with the power it saves
+    compared with the user's own state (a lower setpoint, an eco preset, a lower current),
+    increasing; the last step, always there, switches the load off and saves all its power.
+    A switch has no graded step: its one step is off.
+    `phase`: on a three-phase meter, the phase (1, 2 or 3) the load is on; None: all three
+    (a three-phase load, a third of its power on each), or a single-phase meter.
+    `min_run_s`: the time the load must run each day (a water heater's 4 h): during off-peak
+    hours it is not shed while the day's run is short, and when the rest of the day would not
+    allow the run any more it is run (restored, kept on) and other loads are shed instead.
     """
 
     load: str
@@ -92,6 +112,38 @@ class LoadConfig:
     may_interrupt: bool = True
     auto_restore: bool = True
     shed_when_stale: bool = False
+    step_savings_w: tuple[float, ...] = ()
+    phase: int | None = None
+    min_run_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Reject steps that do not save more and more, or save more than off does."""
+        bounds = (0.0, *self.step_savings_w, self.declared_power_w)
+        if any(low >= high for low, high in itertools.pairwise(bounds)):
+            msg = "each step must save more than the one before, and less than off"
+            raise ValueError(msg)
+        if self.phase not in (None, 1, 2, 3):
+            msg = "a load is on phase 1, 2 or 3, or on all three"
+            raise ValueError(msg)
+
+    def phase_share(self, phase: int) -> float:
+        """The share of the load's power drawn on a phase of a three-phase meter."""
+        if self.phase is None:
+            return 1.0 / 3.0
+        return 1.0 if self.phase == phase else 0.0
+
+    @property
+    def last_step(self) -> int:
+        """The number of steps: the last one is off."""
+        return len(self.step_savings_w) + 1
+
+    def saved_fraction(self, step: int) -> float:
+        """The share of the load's power a step saves (0 at the user's state, 1 when off)."""
+        if step <= 0:
+            return 0.0
+        if step >= self.last_step:
+            return 1.0
+        return self.step_savings_w[step - 1] / self.declared_power_w
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +163,7 @@ class SheddingSettings:
     override_respect_s: float = 3600.0
     max_shed_s: float = 4 * 3600.0
     idle_power_w: float = 15.0  # below this a non-interruptible load is idle
+    day_offset_s: float = 0.0  # the local time's offset from UTC: where a day starts
 
     def __post_init__(self) -> None:
         """Reject settings that cannot work."""
@@ -145,22 +198,25 @@ class Reason(StrEnum):
     BUDGET_AVAILABLE = "budget_available"  # the load fits again
     BOOST = "boost"  # the user keeps the load on for a while
     LONG_SHED = "long_shed"  # shed longer than the maximum
+    MIN_RUN = "min_run"  # its minimum run of the day would not fit in the rest of the day
 
 
 @dataclass(frozen=True, slots=True)
 class Shed:
-    """Switch the load off."""
+    """Take the load down to `step` (the last step: off)."""
 
     load: str
     reason: Reason
+    step: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Restore:
-    """Switch the load back on."""
+    """Bring the load back up to `step` (0: exactly the user's own state)."""
 
     load: str
     reason: Reason
+    step: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +245,10 @@ class ShedLoad:
     load: str
     reason: Reason
     since: float
-    estimated_power_w: float
+    estimated_power_w: float  # what the step it is held at saves
     long_shed: bool
+    step: int = 1  # the step it is held at
+    last_step: int = 1  # its number of steps (the last one is off)
 
 
 @dataclass(frozen=True, slots=True)

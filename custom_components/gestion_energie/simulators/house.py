@@ -43,7 +43,9 @@ type Observer = Callable[[float, SheddingEngine, list[Action]], None]
 class Appliance:
     """A load behind a managed switch.
 
-    `runs`: the intervals when its own cycle wants power (None: whenever switched on).
+    `runs`: the intervals when its own cycle wants power (None: whenever switched on). A load
+    of several steps (`config.step_savings_w`: a heater's setpoint or fil pilote mode, a
+    charger's current) draws less at each step the engine takes it down to.
     """
 
     config: LoadConfig
@@ -79,6 +81,8 @@ class Scenario:
     `silences`: intervals when no reading reaches the engine.
     `reload_at`: the engine's state goes through JSON and back (same process, no restart).
     `restart_at`: the engine restarts from its saved state and reconciles with the switches.
+    `three_phase`: a three-phase meter, each phase checked against its third of PCOUP; the
+    unmanaged load is spread evenly, each appliance on its `config.phase` (None: all three).
     """
 
     appliances: tuple[Appliance, ...]
@@ -94,6 +98,7 @@ class Scenario:
     user_actions: tuple[UserAction, ...] = ()
     reload_at: float | None = None
     restart_at: float | None = None
+    three_phase: bool = False
 
     def base_va(self, time: float) -> float:
         """Return the unmanaged load at `time`."""
@@ -142,7 +147,7 @@ class _Kind(IntEnum):
     RESTART = 7
 
 
-type _Payload = str | tuple[str, bool] | UserAction | None
+type _Payload = str | tuple[str, int] | UserAction | None
 
 
 class HouseSimulation:
@@ -162,10 +167,18 @@ class HouseSimulation:
         self.engine = engine or SheddingEngine(settings, self.configs)
         self.observer = observer
         self.appliances = {item.config.load: item for item in scenario.appliances}
-        self.switch_on = {item.config.load: item.starts_on for item in scenario.appliances}
+        # The step each load is at: 0 on (the user's own state), its last step off.
+        self.level = {
+            item.config.load: 0 if item.starts_on else item.config.last_step
+            for item in scenario.appliances
+        }
         self.pcoup_va = scenario.pcoup_kva * 1000.0
         self.meter = CutoffModel(self.pcoup_va)  # the real meter
         self.engine_model = CutoffModel(self.pcoup_va)  # the integration's view of it
+        # A three-phase meter's filters, one a phase: the real meter's and the integration's.
+        third = self.pcoup_va / 3
+        self.phase_meters = [CutoffModel(third) for _ in range(3)] if scenario.three_phase else []
+        self.phase_models = [CutoffModel(third) for _ in range(3)] if scenario.three_phase else []
         self.outcome = Outcome(self.engine)
         self._queue: list[tuple[float, _Kind, int, _Payload]] = []
         self._order = itertools.count()
@@ -184,18 +197,31 @@ class HouseSimulation:
 
     def power_va(self, time: float) -> float:
         """Return the true apparent power at `time` (W taken as VA: resistive loads)."""
-        drawn = sum(
-            appliance.power_w
-            for load, appliance in self.appliances.items()
-            if self.switch_on[load] and appliance.wants_power(time)
-        )
+        drawn = sum(self._draw_w(load, time) for load in self.appliances)
         return self.scenario.base_va(time) + drawn
+
+    def phase_power_va(self, time: float) -> list[float]:
+        """Return the true apparent power of each phase at `time`."""
+        powers = [self.scenario.base_va(time) / 3] * 3
+        for load, appliance in self.appliances.items():
+            drawn = self._draw_w(load, time)
+            for index in range(3):
+                powers[index] += drawn * appliance.config.phase_share(index + 1)
+        return powers
+
+    def _draw_w(self, load: str, time: float) -> float:
+        appliance = self.appliances[load]
+        if not appliance.wants_power(time):
+            return 0.0
+        return appliance.power_w * (1.0 - appliance.config.saved_fraction(self.level[load]))
 
     def _prepare(self) -> None:
         scenario = self.scenario
         # The meter has long seen the unmanaged load alone; the appliances start at time 0.
         self.meter.update(-1.0, scenario.base_va(0.0))
-        for load in self.switch_on:
+        for model in self.phase_meters:
+            model.update(-1.0, scenario.base_va(0.0) / 3)
+        for load in self.level:
             self._at(0.0, _Kind.REPORT, load)
             for edge in self.appliances[load].cycle_edges():
                 self._at(edge, _Kind.REPORT, load)
@@ -225,18 +251,20 @@ class HouseSimulation:
                 self._filter(time)
             case _Kind.TICK, _:
                 self._apply(time, self.engine.tick(time))
-            case _Kind.SWITCH, (str() as load, bool() as on):
-                self._switch(time, load, on)
+            case _Kind.SWITCH, (str() as load, int() as step):
+                self._switch(time, load, step)
             case _Kind.REPORT, str() as load:
                 self._apply(time, self.engine.update_load(self._state(load, time), time))
             case _Kind.USER, UserAction() as action:
-                self._switch(time, action.load, action.on)
+                last = self.appliances[action.load].config.last_step
+                self._switch(time, action.load, 0 if action.on else last)
             case _Kind.RELOAD, _:
                 self._replace_engine(self._reloaded())
             case _Kind.RESTART, _:
                 engine = self._reloaded()
                 self._replace_engine(engine)
                 self.engine_model = CutoffModel(self.pcoup_va)
+                self.phase_models = [CutoffModel(self.pcoup_va / 3) for _ in self.phase_models]
                 states = [self._state(load, time) for load in self.appliances]
                 self._apply(time, engine.reconcile(states, time))
             case _:
@@ -257,6 +285,17 @@ class HouseSimulation:
         power = round(self.power_va(time))
         self.engine_model.update(time, power)
         over = self.scenario.overload_signals and power > self.pcoup_va
+        seconds_left = self.engine_model.seconds_left()
+        phase_va: tuple[float, ...] | None = None
+        if self.phase_models:
+            phase_va = tuple(round(va) for va in self.phase_power_va(time))
+            lefts = []
+            for model, va in zip(self.phase_models, phase_va, strict=True):
+                model.update(time, va)
+                lefts.append(model.seconds_left())
+            known = [left for left in lefts if left is not None]
+            seconds_left = min(known, default=None)
+            over = self.scenario.overload_signals and max(phase_va) > self.pcoup_va / 3
         sample = MeterSample(
             time=time,
             apparent_power_va=power,
@@ -264,7 +303,8 @@ class HouseSimulation:
             pcoup_kva=self.scenario.pcoup_kva,
             overload_warning=over,
             pref_exceeded=over,
-            seconds_left=self.engine_model.seconds_left(),
+            seconds_left=seconds_left,
+            phase_va=phase_va,
         )
         self._apply(time, self.engine.update_meter(sample))
 
@@ -275,22 +315,28 @@ class HouseSimulation:
         filtered = self.meter.filtered_va or 0.0
         ratio = filtered / self.pcoup_va
         self.outcome.peak_filtered_ratio = max(self.outcome.peak_filtered_ratio, ratio)
-        if filtered >= self.meter.threshold_va:
+        if filtered >= self.meter.threshold_va and not self.phase_meters:
             self.outcome.tripped_at = time
+        for model, va in zip(self.phase_meters, self.phase_power_va(time), strict=False):
+            model.update(time, va)
+            if (model.filtered_va or 0.0) >= model.threshold_va:
+                self.outcome.tripped_at = time
 
-    def _switch(self, time: float, load: str, on: bool) -> None:
-        if self.switch_on[load] != on:
-            self.switch_on[load] = on
-            self.outcome.switchings.setdefault(load, []).append((time, on))
+    def _switch(self, time: float, load: str, step: int) -> None:
+        last = self.appliances[load].config.last_step
+        if self.level[load] != step:
+            was_on = self.level[load] < last
+            self.level[load] = step
+            if was_on != (step < last):
+                self.outcome.switchings.setdefault(load, []).append((time, step < last))
         self._at(time + self.scenario.report_latency_s, _Kind.REPORT, load)
 
     def _state(self, load: str, time: float) -> LoadState:
-        appliance = self.appliances[load]
-        on = self.switch_on[load]
-        power = None
-        if appliance.config.power_sensor is not None:
-            power = appliance.power_w if on and appliance.wants_power(time) else 0.0
-        return LoadState(load, on, power)
+        config = self.appliances[load].config
+        level = self.level[load]
+        power = None if config.power_sensor is None else self._draw_w(load, time)
+        step = level if config.last_step > 1 else None  # a switch just says on or off
+        return LoadState(load, level < config.last_step, power, step)
 
     def _apply(self, time: float, actions: list[Action]) -> None:
         if self.observer is not None:
@@ -299,4 +345,4 @@ class HouseSimulation:
             self.outcome.actions.append((time, action))
             if isinstance(action, Shed | Restore):
                 switch_at = time + self.scenario.plug_latency_s
-                self._at(switch_at, _Kind.SWITCH, (action.load, isinstance(action, Restore)))
+                self._at(switch_at, _Kind.SWITCH, (action.load, action.step))

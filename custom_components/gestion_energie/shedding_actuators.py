@@ -1,0 +1,313 @@
+"""How each kind of entity is shed in steps: read the user's state, take a step, undo it.
+
+A load is a `switch`, `fan` or `light` (one step: off), or a `climate`, `select`,
+`water_heater` or `number` entity of any integration, with graded steps before off:
+
+- climate: a preset (`eco`, `away`...) or a setpoint lowered by some degrees (`-2`), then
+  `hvac_mode` off;
+- select (fil pilote): its options in a declared order, the last one the "off" option;
+- water_heater: an operation mode (`eco`...), then off;
+- number (a charger's current): lower values, the last one the lowest (its minimum, or 0).
+
+A step is a target (a preset, an offset, an option, a mode, a value) and the power it saves.
+The user's own state is read when the engine first takes the load down (`snapshot`), and a
+restore to step 0 puts back exactly that state (mode, setpoint, preset, option, value). Each
+step is carried out as the service calls that change what differs from the wanted state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import State
+
+SWITCH_DOMAINS = ("switch", "fan", "light")  # one step: off
+GRADED_DOMAINS = ("climate", "select", "water_heater", "number")
+LOAD_DOMAINS = (*SWITCH_DOMAINS, *GRADED_DOMAINS)
+OFF = "off"
+OFF_OPTIONS = ("off", "arret", "arrêt", "stop", "none")  # a fil pilote's off option
+CLIMATE_PRESETS = ("eco", "away", "sleep")  # in order of less and less comfort
+TEMPERATURE_TOLERANCE = 0.05  # a setpoint read back through a unit conversion
+
+type Snapshot = dict[str, Any]  # the user's state, JSON-able
+type Call = tuple[str, str, dict[str, Any]]  # domain, service, data (without the entity id)
+
+
+@dataclass(frozen=True, slots=True)
+class StepTarget:
+    """One step of a load: what the entity is set to, and the power that saves (W)."""
+
+    target: str
+    saving_w: float | None = None  # None for the last step: off saves everything
+
+
+def parse_steps(text: str) -> list[StepTarget]:
+    """Read steps written as `eco=600, frost_protection=1200, off` (the last without saving).
+
+    Raises ValueError on anything else.
+    """
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        msg = "no step"
+        raise ValueError(msg)
+    steps: list[StepTarget] = []
+    for index, item in enumerate(items):
+        target, _, saving = item.partition("=")
+        target = target.strip()
+        last = index == len(items) - 1
+        if not target or (last and saving) or (not last and not saving):
+            msg = f"bad step {item!r}"
+            raise ValueError(msg)
+        steps.append(StepTarget(target, None if last else float(saving)))
+    return steps
+
+
+def format_steps(steps: Sequence[StepTarget]) -> str:
+    """Write steps as `parse_steps` reads them."""
+    return ", ".join(
+        step.target if step.saving_w is None else f"{step.target}={step.saving_w:g}"
+        for step in steps
+    )
+
+
+def steps_to_data(steps: Sequence[StepTarget]) -> list[dict[str, Any]]:
+    """Steps as stored in a load subentry."""
+    return [{"target": step.target, "saving": step.saving_w} for step in steps]
+
+
+def steps_from_data(data: Sequence[Mapping[str, Any]] | None) -> list[StepTarget]:
+    """Steps from a load subentry (none stored: a switch, one step off)."""
+    if not data:
+        return [StepTarget(OFF)]
+    return [StepTarget(str(item["target"]), item.get("saving")) for item in data]
+
+
+def domain_of(entity_id: str) -> str:
+    """The domain of an entity id."""
+    return entity_id.partition(".")[0]
+
+
+def propose_steps(state: State, declared_w: float) -> list[StepTarget]:
+    """Steps from an entity's capabilities, with savings spread evenly up to off."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    targets: list[str]
+    if domain == "climate":
+        presets = attributes.get("preset_modes") or []
+        targets = [preset for preset in CLIMATE_PRESETS if preset in presets]
+        if not targets and attributes.get("temperature") is not None:
+            targets = ["-2"]
+        targets.append(OFF)
+    elif domain == "select":
+        options = [str(option) for option in attributes.get("options") or []]
+        off = next((option for option in options if option.lower() in OFF_OPTIONS), None)
+        graded = [option for option in options[1:] if option != off]
+        targets = [*graded, off or options[-1]] if options else [OFF]
+    elif domain == "water_heater":
+        modes = attributes.get("operation_list") or []
+        targets = [*(["eco"] if "eco" in modes else []), OFF]
+    elif domain == "number":
+        low, high = float(attributes.get("min", 0)), float(attributes.get("max", 0))
+        middle = round((low + high) / 2)
+        targets = [*([f"{middle:g}"] if low < middle < high else []), f"{low:g}"]
+    else:
+        targets = [OFF]
+    count = len(targets)
+    return [
+        StepTarget(target, None if index == count - 1 else round(declared_w * (index + 1) / count))
+        for index, target in enumerate(targets)
+    ]
+
+
+def check_steps(state: State, steps: Sequence[StepTarget]) -> str | None:
+    """Return an error key when the entity cannot take these steps, else None."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    targets = [step.target for step in steps]
+    if domain in SWITCH_DOMAINS:
+        return None if targets == [OFF] else "steps_not_for_switch"
+    if domain == "climate":
+        presets = attributes.get("preset_modes") or []
+        if targets[-1] != OFF:
+            return "step_last_not_off"
+        known = all(target in presets or _offset(target) is not None for target in targets[:-1])
+    elif domain == "select":
+        known = all(target in (attributes.get("options") or []) for target in targets)
+    elif domain == "water_heater":
+        modes = [*(attributes.get("operation_list") or []), OFF]
+        known = all(target in modes for target in targets)
+    else:
+        known = all(_number(target) is not None for target in targets)
+    return None if known else "step_unknown_target"
+
+
+def snapshot(state: State) -> Snapshot:
+    """The user's own state, to undo every step to exactly it."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    if domain == "climate":
+        return {
+            "hvac_mode": state.state,
+            "temperature": attributes.get("temperature"),
+            "preset_mode": attributes.get("preset_mode"),
+        }
+    if domain == "water_heater":
+        return {"operation_mode": state.state, "temperature": attributes.get("temperature")}
+    if domain == "light":
+        return {"state": state.state, "brightness": attributes.get("brightness")}
+    if domain == "fan":
+        return {"state": state.state, "percentage": attributes.get("percentage")}
+    if domain == "number":
+        return {"state": _number(state.state)}
+    return {"state": state.state}
+
+
+def on_state(state: State) -> Snapshot:
+    """A state that runs, for a load to give back whose user's state was lost (a switch's on)."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    if domain == "climate":
+        modes = [mode for mode in attributes.get("hvac_modes") or [] if mode != STATE_OFF]
+        return {"hvac_mode": modes[0] if modes else "heat"}
+    if domain == "water_heater":
+        modes = [mode for mode in attributes.get("operation_list") or [] if mode != STATE_OFF]
+        return {"operation_mode": modes[0] if modes else "eco"}
+    if domain == "select":
+        return {"state": (attributes.get("options") or [state.state])[0]}
+    if domain == "number":
+        return {"state": float(attributes.get("max", 0))}
+    return {"state": STATE_ON}
+
+
+def is_running(state: State, steps: Sequence[StepTarget]) -> bool:
+    """Whether the entity draws power (is not off)."""
+    domain = domain_of(state.entity_id)
+    if domain in SWITCH_DOMAINS:
+        return state.state == STATE_ON
+    if domain == "select":
+        return state.state != steps[-1].target
+    if domain == "number":
+        value, off = _number(state.state), _number(steps[-1].target)
+        return value is not None and off is not None and value > off
+    return state.state != STATE_OFF
+
+
+def is_readable(state: State | None) -> bool:
+    """Whether the entity answers (its state is one the steps can be read from)."""
+    if state is None or state.state in (STATE_UNAVAILABLE, "unknown"):
+        return False
+    domain = domain_of(state.entity_id)
+    if domain in SWITCH_DOMAINS:
+        return state.state in (STATE_ON, STATE_OFF)
+    return domain != "number" or _number(state.state) is not None
+
+
+def step_shown(state: State, steps: Sequence[StepTarget], user: Snapshot) -> int:
+    """The step an entity shows, given the user's state; 0 if it shows none of them."""
+    for index in range(len(steps), 0, -1):
+        if _matches(state, _wanted(state.entity_id, steps, index, user)):
+            return index
+    return 0
+
+
+def calls_for(state: State, steps: Sequence[StepTarget], step: int, user: Snapshot) -> list[Call]:
+    """The service calls that take the entity from its present state to `step`."""
+    domain = domain_of(state.entity_id)
+    wanted = _wanted(state.entity_id, steps, step, user)
+    entity = {ATTR_ENTITY_ID: state.entity_id}
+    if domain in SWITCH_DOMAINS:
+        if wanted["state"] == STATE_OFF:
+            return [(domain, "turn_off", entity)]
+        extra = {
+            key: value
+            for key in ("brightness", "percentage")
+            if (value := wanted.get(key)) is not None
+        }
+        return [(domain, "turn_on", {**entity, **extra})]
+    if domain == "select":
+        return [("select", "select_option", {**entity, "option": wanted["state"]})]
+    if domain == "number":
+        return [("number", "set_value", {**entity, "value": wanted["state"]})]
+    mode_key = "hvac_mode" if domain == "climate" else "operation_mode"
+    mode = wanted[mode_key]
+    calls: list[Call] = []
+    if mode != state.state:
+        service = "set_hvac_mode" if domain == "climate" else "set_operation_mode"
+        calls.append((domain, service, {**entity, mode_key: mode}))
+    if mode == STATE_OFF:
+        return calls
+    preset = wanted.get("preset_mode")
+    if preset is not None and preset != state.attributes.get("preset_mode"):
+        calls.append((domain, "set_preset_mode", {**entity, "preset_mode": preset}))
+    temperature = wanted.get("temperature")
+    if temperature is not None and not _same(temperature, state.attributes.get("temperature")):
+        calls.append((domain, "set_temperature", {**entity, "temperature": temperature}))
+    return calls
+
+
+def _wanted(entity_id: str, steps: Sequence[StepTarget], step: int, user: Snapshot) -> Snapshot:
+    """The state wanted at `step`: the user's, changed by the step's target."""
+    if step <= 0:
+        return dict(user)
+    domain = domain_of(entity_id)
+    target = steps[min(step, len(steps)) - 1].target
+    if domain in SWITCH_DOMAINS:
+        return {"state": STATE_OFF}
+    if domain in ("select", "number"):
+        return {"state": _number(target) if domain == "number" else target}
+    if domain == "water_heater":
+        return {"operation_mode": target, "temperature": None}
+    if target == OFF:  # climate
+        return {"hvac_mode": STATE_OFF}
+    return _climate_step(target, user)
+
+
+def _climate_step(target: str, user: Snapshot) -> Snapshot:
+    """A climate's graded step: a setpoint lowered by an offset, or a preset."""
+    offset = _offset(target)
+    if offset is None:
+        return {**user, "preset_mode": target, "temperature": None}
+    temperature = user.get("temperature")
+    lowered = None if temperature is None else round(float(temperature) + offset, 1)
+    return {**user, "temperature": lowered}
+
+
+def _matches(state: State, wanted: Snapshot) -> bool:
+    """Whether the entity shows the wanted state (the keys that matter, set in `wanted`)."""
+    for key, value in wanted.items():
+        if value is None:
+            continue
+        shown = state.state if key in ("state", "hvac_mode", "operation_mode") else None
+        if shown is None:
+            shown = state.attributes.get(key)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            if not _same(value, _number(str(shown))):
+                return False
+        elif str(shown) != str(value):
+            return False
+    return True
+
+
+def _same(left: float | None, right: Any) -> bool:
+    if left is None or right is None:
+        return left is right
+    try:
+        return abs(float(left) - float(right)) <= TEMPERATURE_TOLERANCE
+    except TypeError, ValueError:
+        return False
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _offset(target: str) -> float | None:
+    """A climate step written as a setpoint offset (`-2`), None if it is a preset."""
+    value = _number(target)
+    return value if value is not None and value < 0 else None

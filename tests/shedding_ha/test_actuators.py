@@ -1,0 +1,115 @@
+"""Each entity kind's steps: proposed from capabilities, checked, read back and carried out."""
+
+from __future__ import annotations
+
+from homeassistant.core import State
+import pytest
+
+from custom_components.gestion_energie.shedding_actuators import (
+    StepTarget,
+    calls_for,
+    check_steps,
+    format_steps,
+    is_readable,
+    is_running,
+    on_state,
+    parse_steps,
+    propose_steps,
+    snapshot,
+    step_shown,
+)
+
+FIL_PILOTE = State(
+    "select.radiateur", "comfort", {"options": ["comfort", "eco", "frost_protection", "arret"]}
+)
+WATER_HEATER = State(
+    "water_heater.ballon",
+    "electric",
+    {"operation_list": ["eco", "electric", "off"], "temperature": 55},
+)
+CHARGER = State("number.borne_courant", "16", {"min": 6, "max": 32})
+THERMOSTAT = State("climate.salon", "heat", {"temperature": 20, "hvac_modes": ["off", "heat"]})
+LIGHT = State("light.spot", "on", {"brightness": 120})
+
+
+def test_steps_are_proposed_from_each_kinds_capabilities() -> None:
+    assert format_steps(propose_steps(FIL_PILOTE, 1500)) == "eco=500, frost_protection=1000, arret"
+    assert format_steps(propose_steps(WATER_HEATER, 2000)) == "eco=1000, off"
+    assert format_steps(propose_steps(CHARGER, 7000)) == "19=3500, 6"
+    assert format_steps(propose_steps(THERMOSTAT, 2000)) == "-2=1000, off"
+    assert format_steps(propose_steps(LIGHT, 100)) == "off"
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "error"),
+    [
+        (FIL_PILOTE, "eco=500, arret", None),
+        (FIL_PILOTE, "eco=500, off", "step_unknown_target"),
+        (WATER_HEATER, "eco=500, off", None),
+        (WATER_HEATER, "boost=500, off", "step_unknown_target"),
+        (CHARGER, "10=3000, 6", None),
+        (CHARGER, "ten=3000, 6", "step_unknown_target"),
+        (LIGHT, "off", None),
+        (LIGHT, "dim=50, off", "steps_not_for_switch"),
+    ],
+)
+def test_steps_the_entity_cannot_take_are_refused(
+    state: State, text: str, error: str | None
+) -> None:
+    assert check_steps(state, parse_steps(text)) == error
+
+
+def test_badly_written_steps_are_refused() -> None:
+    for text in ("", "eco, off", "eco=500, off=10", "=500, off"):
+        with pytest.raises(ValueError, match="step"):
+            parse_steps(text)
+    with pytest.raises(ValueError, match="could not convert"):
+        parse_steps("eco=x, off")
+
+
+def test_a_charger_goes_down_and_back_to_the_users_current() -> None:
+    steps = parse_steps("10=3000, 6")
+    user = snapshot(CHARGER)
+    assert calls_for(CHARGER, steps, 1, user) == [
+        ("number", "set_value", {"entity_id": CHARGER.entity_id, "value": 10.0})
+    ]
+    lowered = State(CHARGER.entity_id, "10.0", CHARGER.attributes)
+    assert step_shown(lowered, steps, user) == 1
+    assert is_running(lowered, steps)
+    assert not is_running(State(CHARGER.entity_id, "6", CHARGER.attributes), steps)
+    assert calls_for(lowered, steps, 0, user) == [
+        ("number", "set_value", {"entity_id": CHARGER.entity_id, "value": 16.0})
+    ]
+    assert not is_readable(State(CHARGER.entity_id, "unavailable"))
+    assert not is_readable(State(CHARGER.entity_id, "lots"))
+
+
+def test_a_water_heater_comes_back_to_its_mode_and_temperature() -> None:
+    steps = parse_steps("eco=1000, off")
+    user = snapshot(WATER_HEATER)
+    off = State(WATER_HEATER.entity_id, "off", {**WATER_HEATER.attributes, "temperature": 40})
+    assert step_shown(off, steps, user) == 2
+    assert calls_for(off, steps, 0, user) == [
+        (
+            "water_heater",
+            "set_operation_mode",
+            {"entity_id": off.entity_id, "operation_mode": "electric"},
+        ),
+        ("water_heater", "set_temperature", {"entity_id": off.entity_id, "temperature": 55}),
+    ]
+
+
+def test_a_light_comes_back_at_its_brightness() -> None:
+    user = snapshot(LIGHT)
+    off = State(LIGHT.entity_id, "off")
+    assert calls_for(off, [StepTarget("off")], 0, user) == [
+        ("light", "turn_on", {"entity_id": LIGHT.entity_id, "brightness": 120})
+    ]
+
+
+def test_a_load_whose_users_state_was_lost_is_given_a_running_one() -> None:
+    assert on_state(THERMOSTAT) == {"hvac_mode": "heat"}
+    assert on_state(WATER_HEATER) == {"operation_mode": "eco"}
+    assert on_state(FIL_PILOTE) == {"state": "comfort"}
+    assert on_state(CHARGER) == {"state": 32.0}
+    assert on_state(LIGHT) == {"state": "on"}
