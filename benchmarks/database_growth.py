@@ -35,7 +35,6 @@ import tempfile
 from types import MappingProxyType
 from typing import Any
 
-from homeassistant import bootstrap, runner
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.db_schema import Statistics, StatisticsShortTerm
 from homeassistant.components.recorder.models import (
@@ -48,12 +47,12 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
+from benchmarks.home_assistant import start_home_assistant
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import TicMode
 from tools.postgresql import PostgreSQL, postgresql_server
 
-INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
 START = datetime(2026, 1, 15, 16, tzinfo=UTC)  # 17:00 in Paris, a winter evening peak
 KEEP_DAYS = 10  # the recorder's default purge_keep_days
 STATES_TABLES = ("states", "state_attributes", "states_meta")
@@ -77,18 +76,10 @@ async def measure(backend: str, hours: float) -> dict[str, float]:
 async def _measure(
     config_dir: Path, hours: float, db_url: str | None, server: PostgreSQL | None
 ) -> dict[str, float]:
-    (config_dir / "custom_components").mkdir()
-    (config_dir / "custom_components" / DOMAIN).symlink_to(INTEGRATION)
     recorder = "recorder:\n  commit_interval: 1\n"
     if db_url is not None:
         recorder += f"  db_url: {db_url}\n"
-    (config_dir / "configuration.yaml").write_text(recorder)
-    hass = await bootstrap.async_setup_hass(
-        runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
-    )
-    if hass is None:
-        raise SystemExit("Home Assistant did not start")
-    await hass.async_start()
+    hass = await start_home_assistant(config_dir, recorder)
     sizes = _postgresql_sizes(server) if server else _sqlite_sizes(config_dir)
     entry = _simulator_entry()
     await hass.config_entries.async_add(entry)

@@ -26,7 +26,6 @@ import json
 import os
 from pathlib import Path
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,24 +35,16 @@ import time
 from typing import Any
 from urllib import parse, request
 
+from benchmarks.home_assistant import INTEGRATION, free_port
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import PARIS, TicMode
 
-INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
 BAUD = 9600
 BITS_PER_CHARACTER = 10  # 7E1: start, 7 data, parity, stop
 CHUNK = 16  # bytes per write, as a USB serial adapter hands them over
 CLIENT_ID = "http://127.0.0.1/"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now, on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Meter(threading.Thread):

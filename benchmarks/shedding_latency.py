@@ -27,12 +27,12 @@ import tempfile
 import time
 from types import MappingProxyType
 
-from homeassistant import bootstrap, runner
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigSubentryData
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_state_change_event
 
+from benchmarks.home_assistant import start_home_assistant
 from custom_components.gestion_energie.const import DOMAIN, SUBENTRY_PLUG
 from custom_components.gestion_energie.plug_flow import async_probe_plug
 from custom_components.gestion_energie.plugs import PlugType
@@ -46,7 +46,6 @@ from custom_components.gestion_energie.simulators.plugs import (
 )
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
 
-INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
 PLUG_SWITCH = "switch.bench_plug"
 TEMPLATE_SWITCH = "switch.bench_template"
 TEMPLATE = f"""
@@ -103,15 +102,7 @@ async def measure(path: str, trials: int) -> list[float]:
     """Milliseconds from the overload frame to the plug's request, per trial."""
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         config_dir = Path(tmp)
-        (config_dir / "custom_components").mkdir()
-        (config_dir / "custom_components" / DOMAIN).symlink_to(INTEGRATION)
-        (config_dir / "configuration.yaml").write_text(TEMPLATE)
-        hass = await bootstrap.async_setup_hass(
-            runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
-        )
-        if hass is None:
-            raise SystemExit("Home Assistant did not start")
-        await hass.async_start()
+        hass = await start_home_assistant(config_dir, TEMPLATE)
         async with PlugSimulator() as simulator:
             plug = SimulatedPlug(PlugType.GESTION_ENERGIE, [SimulatedSocket(3500)], name="Bench")
             port = await simulator.add(plug)

@@ -19,17 +19,16 @@ import sys
 import tempfile
 from types import MappingProxyType
 
-from homeassistant import bootstrap, runner
 from homeassistant.components.recorder import get_instance
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
+from benchmarks.home_assistant import start_home_assistant
 from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN, UPDATE_INTERVALS
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import PARIS, TicMode
 
-INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
 # A winter evening peak, later than the real clock: the entities' first writes, during
 # set-up, are stamped with the real time, and a simulated clock behind it would hold
 # every later write of theirs back.
@@ -44,15 +43,7 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
     """(state writes, database size once closed, frames) for one policy."""
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         config_dir = Path(tmp)
-        (config_dir / "custom_components").mkdir()
-        (config_dir / "custom_components" / DOMAIN).symlink_to(INTEGRATION)
-        (config_dir / "configuration.yaml").write_text("recorder:\n  commit_interval: 1\n")
-        hass = await bootstrap.async_setup_hass(
-            runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
-        )
-        if hass is None:
-            raise SystemExit("Home Assistant did not start")
-        await hass.async_start()
+        hass = await start_home_assistant(config_dir, "recorder:\n  commit_interval: 1\n")
         entry = _simulator_entry(interval_s)
         await hass.config_entries.async_add(entry)
         await hass.async_block_till_done()

@@ -1,0 +1,42 @@
+"""A real Home Assistant for the benchmarks: in their own process, or as a `hass` process.
+
+Its HTTP server (the integration depends on `http`) listens on a free port, never on
+8123, where a developer's `scripts/develop` may be running.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import socket
+
+from homeassistant import bootstrap, runner
+from homeassistant.core import HomeAssistant
+
+INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def start_home_assistant(config_dir: Path, configuration: str) -> HomeAssistant:
+    """Home Assistant started in this process on `configuration` (YAML), with the integration.
+
+    The HTTP port is Home Assistant's default for a new configuration (SETUP_PORT).
+    """
+    (config_dir / "custom_components").mkdir()
+    (config_dir / "custom_components" / INTEGRATION.name).symlink_to(INTEGRATION)
+    (config_dir / "configuration.yaml").write_text(configuration)
+    os.environ["SETUP_PORT"] = str(free_port())
+    hass = await bootstrap.async_setup_hass(
+        runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
+    )
+    if hass is None:
+        raise SystemExit("Home Assistant did not start")
+    await hass.async_start()
+    return hass
