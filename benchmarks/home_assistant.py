@@ -6,11 +6,12 @@ Its HTTP server (the integration depends on `http`) listens on a free port, neve
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 import socket
 
 from homeassistant import bootstrap, runner
+from homeassistant.components.http import config as http_config
+from homeassistant.components.http.const import CONF_SERVER_PORT
 from homeassistant.core import HomeAssistant
 
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
@@ -27,12 +28,13 @@ def free_port() -> int:
 async def start_home_assistant(config_dir: Path, configuration: str) -> HomeAssistant:
     """Home Assistant started in this process on `configuration` (YAML), with the integration.
 
-    The HTTP port is Home Assistant's default for a new configuration (SETUP_PORT).
+    Home Assistant reads the default HTTP port of a new configuration (SETUP_PORT) when its
+    HTTP component is imported, before this can set it: the default is changed in place.
     """
     (config_dir / "custom_components").mkdir()
     (config_dir / "custom_components" / INTEGRATION.name).symlink_to(INTEGRATION)
     (config_dir / "configuration.yaml").write_text(configuration)
-    os.environ["SETUP_PORT"] = str(free_port())
+    http_config._DEFAULT_CONFIG[CONF_SERVER_PORT] = free_port()  # noqa: SLF001
     hass = await bootstrap.async_setup_hass(
         runner.RuntimeConfig(config_dir=str(config_dir), skip_pip=True, safe_mode=False)
     )
