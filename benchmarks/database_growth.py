@@ -32,7 +32,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.components.recorder import get_instance
@@ -43,12 +42,10 @@ from homeassistant.components.recorder.models import (
     StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import list_statistic_ids
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
-from benchmarks.home_assistant import start_home_assistant
-from custom_components.gestion_energie.const import DOMAIN
+from benchmarks.home_assistant import settle, simulator_entry, start_home_assistant
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import TicMode
 from tools.postgresql import PostgreSQL, postgresql_server
@@ -83,12 +80,12 @@ async def _measure(
         recorder += f"  db_url: {db_url}\n"
     hass = await start_home_assistant(config_dir, recorder)
     sizes = _postgresql_sizes(server) if server else _sqlite_sizes(config_dir)
-    entry = _simulator_entry()
+    entry = simulator_entry({})
     await hass.config_entries.async_add(entry)
     await hass.async_block_till_done()
     coordinator = entry.runtime_data.coordinator
     await entry.runtime_data.source.stop()
-    await _settle(hass)
+    await settle(hass)
     before = sizes()
     writes = 0
 
@@ -110,7 +107,7 @@ async def _measure(
         coordinator.async_receive(meter.frame(now))
         if second % 60 == 0:
             await hass.async_block_till_done()
-    await _settle(hass)
+    await settle(hass)
     after_states = sizes()
     per_day = {
         "states": _grown(before, after_states, STATES_TABLES) * 24 / hours,
@@ -121,7 +118,7 @@ async def _measure(
     previous = after_states
     for kind, table in (("hourly", Statistics), ("five_minutes", StatisticsShortTerm)):
         _import_a_day(hass, ours, table)
-        await _settle(hass)
+        await settle(hass)
         now_sizes = sizes()
         per_day[kind] = _grown(previous, now_sizes, STATISTICS_TABLES[kind])
         previous = now_sizes
@@ -152,11 +149,6 @@ def _import_a_day(hass: HomeAssistant, found: list[dict[str, Any]], table: Any) 
             for n, start in enumerate(starts)
         ]
         get_instance(hass).async_import_statistics(metadata, rows, table)
-
-
-async def _settle(hass: HomeAssistant) -> None:
-    await hass.async_block_till_done()
-    await get_instance(hass).async_block_till_done()
 
 
 def _grown(before: dict[str, int], after: dict[str, int], tables: tuple[str, ...]) -> float:
@@ -190,28 +182,6 @@ def _postgresql_sizes(server: PostgreSQL) -> TableSizes:
         return {name: int(size) for name, size in (line.split() for line in text.splitlines())}
 
     return sizes
-
-
-def _simulator_entry() -> ConfigEntry:
-    """The simulated meter, with the default options (the default update policy)."""
-    meter = SimulatedMeter()
-    return ConfigEntry(
-        data={
-            "source": "simulator",
-            "mode": "standard",
-            "contract": "tempo",
-            "subscribed_kva": "6",
-        },
-        discovery_keys=MappingProxyType({}),
-        domain=DOMAIN,
-        minor_version=1,
-        options={},
-        source=SOURCE_USER,
-        subentries_data=None,
-        title=f"Linky {meter.address}",
-        unique_id=meter.address,
-        version=1,
-    )
 
 
 def main(hours: float) -> None:

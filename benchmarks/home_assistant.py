@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 import socket
+from types import MappingProxyType
+from typing import Any
 
 from homeassistant import bootstrap, runner
 from homeassistant.components.http import config as http_config
 from homeassistant.components.http.const import CONF_SERVER_PORT
+from homeassistant.components.recorder import get_instance
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
+
+from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
 
@@ -42,3 +49,31 @@ async def start_home_assistant(config_dir: Path, configuration: str) -> HomeAssi
         raise SystemExit("Home Assistant did not start")
     await hass.async_start()
     return hass
+
+
+def simulator_entry(options: dict[str, Any]) -> ConfigEntry:
+    """The simulated meter's entry (standard mode, Tempo, 6 kVA) with `options`."""
+    meter = SimulatedMeter()
+    return ConfigEntry(
+        data={
+            "source": "simulator",
+            "mode": "standard",
+            "contract": "tempo",
+            "subscribed_kva": "6",
+        },
+        discovery_keys=MappingProxyType({}),
+        domain=DOMAIN,
+        minor_version=1,
+        options=options,
+        source=SOURCE_USER,
+        subentries_data=None,
+        title=f"Linky {meter.address}",
+        unique_id=meter.address,
+        version=1,
+    )
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Until Home Assistant and its recorder are idle."""
+    await hass.async_block_till_done()
+    await get_instance(hass).async_block_till_done()

@@ -17,15 +17,12 @@ from pathlib import Path
 import subprocess
 import sys
 import tempfile
-from types import MappingProxyType
 
-from homeassistant.components.recorder import get_instance
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, callback
 
-from benchmarks.home_assistant import start_home_assistant
-from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, DOMAIN, UPDATE_INTERVALS
+from benchmarks.home_assistant import settle, simulator_entry, start_home_assistant
+from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, UPDATE_INTERVALS
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import PARIS, TicMode
 
@@ -44,12 +41,12 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         config_dir = Path(tmp)
         hass = await start_home_assistant(config_dir, "recorder:\n  commit_interval: 1\n")
-        entry = _simulator_entry(interval_s)
+        entry = simulator_entry({CONF_UPDATE_INTERVAL: interval_s})
         await hass.config_entries.async_add(entry)
         await hass.async_block_till_done()
         coordinator = entry.runtime_data.coordinator
         await entry.runtime_data.source.stop()
-        await _settle(hass)
+        await settle(hass)
         writes = 0
 
         @callback
@@ -68,35 +65,9 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
             coordinator.async_write_due()  # the held-back writes' timer, on the simulated clock
             if second % 60 == 0:
                 await hass.async_block_till_done()
-        await _settle(hass)
+        await settle(hass)
         await hass.async_stop()
         return writes, _database(config_dir), frames
-
-
-async def _settle(hass: HomeAssistant) -> None:
-    await hass.async_block_till_done()
-    await get_instance(hass).async_block_till_done()
-
-
-def _simulator_entry(interval_s: int) -> ConfigEntry:
-    meter = SimulatedMeter()
-    return ConfigEntry(
-        data={
-            "source": "simulator",
-            "mode": "standard",
-            "contract": "tempo",
-            "subscribed_kva": "6",
-        },
-        discovery_keys=MappingProxyType({}),
-        domain=DOMAIN,
-        minor_version=1,
-        options={CONF_UPDATE_INTERVAL: interval_s},
-        source=SOURCE_USER,
-        subentries_data=None,
-        title=f"Linky {meter.address}",
-        unique_id=meter.address,
-        version=1,
-    )
 
 
 def main(hours: float) -> None:
