@@ -67,5 +67,10 @@ async def test_unmeasured_energy_counts_and_survives_a_restart_without_a_jump(
     house.freezer.tick(3600)  # an hour down: nothing is guessed for it
     await start_entry(hass, house.entry)
     assert _value(hass, "unmeasured_energy") == counted
-    await house.step(power=5300, count=3)
-    assert _value(hass, "unmeasured_energy") - counted == pytest.approx(0.002, abs=0.0002)
+    # The simulated source may hand over one frame of its own household before it is stopped:
+    # its power holds for the first step (2 s, at most the 5,300 VA of the frames, 2.9 Wh).
+    await house.step(power=5300)
+    resumed = _value(hass, "unmeasured_energy")
+    assert 0 <= resumed - counted <= 0.003  # the hour down counted nothing (1.8 kWh)
+    await house.step(power=5300, count=2)
+    assert _value(hass, "unmeasured_energy") - resumed == pytest.approx(0.002, abs=0.0002)
