@@ -10,6 +10,7 @@ from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import template
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -72,7 +73,17 @@ async def test_the_dashboard_shows_the_meter_the_loads_and_the_devices(
         "sensor.radiateur_status",
         "number.radiateur_priority",
         "number.chauffe_eau_priority",
+        "button.radiateur_shed_later",
+        "button.chauffe_eau_shed_earlier",
+        # Money: found by unique id, whatever the language named the entities.
+        "sensor.linky_cost_today",
+        "sensor.linky_cost_this_month",
+        "sensor.linky_current_price",
+        "sensor.linky_next_period_change",
     } <= rows, rows
+    # The loads' cards in their shedding order: the radiator (priority 10) is shed first.
+    titles = [card.get("title") for card in cards]
+    assert titles.index("Radiateur") < titles.index("Chauffe-eau")
     assert {"energy-date-selection", "energy-devices-graph"} <= {card["type"] for card in cards}
 
     # Asked again, the dashboard (maybe edited since) is left as it is.
@@ -84,3 +95,53 @@ async def test_without_dashboards_the_action_says_so(hass: HomeAssistant, house:
     with pytest.raises(HomeAssistantError) as raised:
         await create(hass, house.entry)
     assert raised.value.translation_key == "no_lovelace"
+
+
+def _order(hass: HomeAssistant, cards: list[dict[str, Any]]) -> str:
+    """The shedding order as the dashboard's markdown card shows it now."""
+    card = next(card for card in cards if card["type"] == "markdown")
+    return str(template.Template(card["content"], hass).async_render(parse_result=False))
+
+
+async def _press(hass: HomeAssistant, button: str) -> None:
+    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    await hass.async_block_till_done()
+
+
+def _priority(hass: HomeAssistant, load: str) -> str:
+    state = hass.states.get(f"number.{load}_priority")
+    assert state is not None
+    return state.state
+
+
+async def test_loads_move_in_the_shedding_order_by_their_buttons(
+    hass: HomeAssistant, house: House
+) -> None:
+    assert await async_setup_component(hass, "lovelace", {})
+    await create(hass, house.entry)
+    dashboard = hass.data[LOVELACE_DATA].dashboards["linky-042164123456"]
+    cards = _cards(await dashboard.async_load(False))
+    manager = house.entry.runtime_data.shedding
+    assert manager is not None
+    assert _order(hass, cards) == "1. Radiateur (10)\n1. Chauffe-eau (60)"
+
+    # The water heater moved before the radiator: their priorities swap.
+    await _press(hass, "button.chauffe_eau_shed_earlier")
+    assert (_priority(hass, "chauffe_eau"), _priority(hass, "radiateur")) == ("10", "60")
+    assert _order(hass, cards) == "1. Chauffe-eau (10)\n1. Radiateur (60)"
+    assert manager.shedding_order() == [HEATER, RADIATOR]
+    # First already: nothing moves.
+    await _press(hass, "button.chauffe_eau_shed_earlier")
+    assert manager.shedding_order() == [HEATER, RADIATOR]
+
+    # Equal priorities (typed in): the name decides, and one step breaks the tie.
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.radiateur_priority", "value": 10},
+        blocking=True,
+    )
+    assert manager.shedding_order() == [HEATER, RADIATOR]
+    await _press(hass, "button.chauffe_eau_shed_later")
+    assert (_priority(hass, "chauffe_eau"), _priority(hass, "radiateur")) == ("11", "10")
+    assert _order(hass, cards) == "1. Radiateur (10)\n1. Chauffe-eau (11)"

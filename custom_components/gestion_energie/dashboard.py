@@ -2,8 +2,10 @@
 
 The `create_dashboard` action adds a storage dashboard (the user edits it like any other
 afterwards): power now against the subscribed and cut-off powers, the time before the cut-off,
-the tariff period and Tempo colours, the loads under shedding with their state and priority
-(number entities, editable from the dashboard) and the per-device breakdown of consumption.
+the tariff period and Tempo colours, what today and this month cost with the price now and its
+next change, the loads in their shedding order with their state, priority (a number box) and
+buttons moving them in that order, and the per-device breakdown of consumption. Entities are
+found by unique id: their ids are in the installation's language.
 
 Home Assistant has no Python API to add a storage dashboard: its dashboards collection is only
 reachable through the websocket commands the frontend uses, so this module takes it from the
@@ -12,6 +14,7 @@ reachable through the websocket commands the frontend uses, so this module takes
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.components.lovelace.const import LOVELACE_DATA
@@ -107,6 +110,11 @@ class _Layout:
         ]
         if manager is None:
             return cards
+        loads = [manager.loads[switch] for switch in manager.shedding_order()]
+        priorities = [
+            (load.title, self.entity("number", f"{load.subentry_id}_priority")) for load in loads
+        ]
+        cards.append(self.order(priorities))
         cards.extend(
             self.entities_card(
                 load.title,
@@ -114,11 +122,43 @@ class _Layout:
                     load.switch,
                     self.entity("sensor", f"{load.subentry_id}_load_status"),
                     self.entity("number", f"{load.subentry_id}_priority"),
+                    self.entity("button", f"{load.subentry_id}_shed_earlier"),
+                    self.entity("button", f"{load.subentry_id}_shed_later"),
                 ],
             )
-            for load in sorted(manager.loads.values(), key=lambda load: load.title)
+            for load in loads
         )
         return cards
+
+    def order(self, priorities: list[tuple[str, str | None]]) -> dict[str, Any]:
+        """The loads in the order they are shed, as it is now (a template of their priorities)."""
+        pairs = ", ".join(
+            f"(states({json.dumps(entity)}) | int(0), {json.dumps(title)})"
+            for title, entity in priorities
+            if entity
+        )
+        return {
+            "type": "markdown",
+            "title": self.title("order"),
+            "content": (
+                f"{{% for priority, name in [{pairs}] | sort %}}"
+                "1. {{ name }} ({{ priority }})\n"
+                "{% endfor %}"
+            ),
+        }
+
+    def money(self) -> dict[str, Any]:
+        """What today and this month cost, the price now and when it changes."""
+        return self.entities_card(
+            self.title("money"),
+            [
+                self.meter("sensor", "cost_day"),
+                self.meter("sensor", "cost_month"),
+                self.meter("sensor", "current_price"),
+                self.meter("sensor", "next_period_change"),
+                self.meter("sensor", "next_period_price"),
+            ],
+        )
 
     def config(self) -> dict[str, Any]:
         meter = self.entities_card(
@@ -143,7 +183,7 @@ class _Layout:
                     "path": "linky",
                     "type": "sections",
                     "sections": [
-                        {"type": "grid", "cards": [self.gauge(), meter]},
+                        {"type": "grid", "cards": [self.gauge(), meter, self.money()]},
                         {"type": "grid", "cards": self.loads()},
                         {"type": "grid", "cards": breakdown},
                     ],
