@@ -63,7 +63,17 @@ async def test_the_dashboard_shows_the_meter_the_loads_and_the_devices(
     # Green to the subscribed 6 kVA, red from PCOUP, the needle's end where the meter cuts.
     assert [segment["from"] for segment in gauge["segments"]] == [0, 6000, 6000]
     assert gauge["max"] == 7800
-    rows = {row for card in cards if card["type"] == "entities" for row in card["entities"]}
+    rows = {
+        row if isinstance(row, str) else row["entity"]
+        for card in cards
+        if card["type"] == "entities"
+        for row in card["entities"]
+    }
+    # A load's rows are named without the load's name, the title of their card.
+    heater_card = next(card for card in cards if card.get("title") == "Chauffe-eau")
+    assert {"entity": "button.chauffe_eau_shed_earlier", "name": "Shed earlier"} in heater_card[
+        "entities"
+    ]
     assert {
         "sensor.linky_time_before_cut_off",
         "sensor.linky_tariff_period",

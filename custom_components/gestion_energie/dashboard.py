@@ -29,6 +29,7 @@ import probatio
 
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
+from .shedding_manager import ManagedLoad
 from .tic.cutoff import THRESHOLD_RATIO
 
 SERVICE_CREATE_DASHBOARD = "create_dashboard"
@@ -72,7 +73,13 @@ class _Layout:
     def meter(self, platform: str, key: str) -> str | None:
         return self.entity(platform, f"{self.entry.unique_id}_{key}")
 
-    def entities_card(self, title: str, rows: list[str | None]) -> dict[str, Any]:
+    def load_row(self, platform: str, load: ManagedLoad, key: str) -> dict[str, str] | None:
+        """A load's entity, named without the load's name: its card's title says it."""
+        entity_id = self.entity(platform, f"{load.subentry_id}_{key}")
+        name = self.strings[f"component.{DOMAIN}.entity.{platform}.{key}.name"]
+        return None if entity_id is None else {"entity": entity_id, "name": name}
+
+    def entities_card(self, title: str, rows: list[str | dict[str, str] | None]) -> dict[str, Any]:
         return {"type": "entities", "title": title, "entities": [r for r in rows if r]}
 
     def gauge(self) -> dict[str, Any]:
@@ -120,10 +127,10 @@ class _Layout:
                 load.title,
                 [
                     load.switch,
-                    self.entity("sensor", f"{load.subentry_id}_load_status"),
-                    self.entity("number", f"{load.subentry_id}_priority"),
-                    self.entity("button", f"{load.subentry_id}_shed_earlier"),
-                    self.entity("button", f"{load.subentry_id}_shed_later"),
+                    self.load_row("sensor", load, "load_status"),
+                    self.load_row("number", load, "priority"),
+                    self.load_row("button", load, "shed_earlier"),
+                    self.load_row("button", load, "shed_later"),
                 ],
             )
             for load in loads
@@ -203,6 +210,7 @@ async def async_create_dashboard(hass: HomeAssistant, entry: GestionEnergieConfi
             translation_placeholders={"url": f"/{url_path}"},
         )
     strings = await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
+    strings |= await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
     config = _Layout(hass, entry, strings).config()
     await dashboards.async_create_item(
         {
