@@ -128,7 +128,7 @@ async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
 
     def plug_switch(name: str) -> str:
         return min(
-            e["entity_id"]
+            str(e["entity_id"])
             for e in ours.values()
             if e["entity_id"].startswith("switch.")
             and e["device_id"] is not None
@@ -154,7 +154,7 @@ async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
     def heaters(key: str) -> str:
         """The water heater's load entity of `key`, found by its device."""
         return next(
-            e["entity_id"]
+            str(e["entity_id"])
             for e in loads
             if e["unique_id"].endswith(key)
             and e["device_id"] in devices
