@@ -7,6 +7,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lovelace.const import LOVELACE_DATA
+from homeassistant.components.websocket_api import DOMAIN as WEBSOCKET_DOMAIN
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -17,6 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gestion_energie.const import DOMAIN
 from tests.shedding_ha.house import HEATER, RADIATOR, House, open_house
+
+DASHBOARDS_LIST = "lovelace/dashboards/list"  # the command whose handler holds the collection
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +108,19 @@ async def test_without_dashboards_the_action_says_so(hass: HomeAssistant, house:
     with pytest.raises(HomeAssistantError) as raised:
         await create(hass, house.entry)
     assert raised.value.translation_key == "no_lovelace"
+
+
+async def test_if_lovelace_changes_its_handler_the_action_says_so_and_writes_nothing(
+    hass: HomeAssistant, house: House
+) -> None:
+    assert await async_setup_component(hass, "lovelace", {})
+    handlers = hass.data[WEBSOCKET_DOMAIN]
+    _handler, schema = handlers[DASHBOARDS_LIST]
+    handlers[DASHBOARDS_LIST] = (lambda *_args: None, schema)  # no collection behind it
+    with pytest.raises(HomeAssistantError) as raised:
+        await create(hass, house.entry)
+    assert raised.value.translation_key == "no_lovelace"
+    assert "linky-042164123456" not in hass.data[LOVELACE_DATA].dashboards
 
 
 def _order(hass: HomeAssistant, cards: list[dict[str, Any]]) -> str:

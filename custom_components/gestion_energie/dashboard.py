@@ -7,9 +7,17 @@ next change, the loads in their shedding order with their state, priority (a num
 buttons moving them in that order, and the per-device breakdown of consumption. Entities are
 found by unique id: their ids are in the installation's language.
 
-Home Assistant has no Python API to add a storage dashboard: its dashboards collection is only
-reachable through the websocket commands the frontend uses, so this module takes it from the
-`lovelace/dashboards/list` command's handler, the collection's own method.
+Home Assistant has no Python API to add a storage dashboard. Read in its 2026.10 source: the
+lovelace component keeps its `DashboardsCollection` in a local variable of `async_setup`, not in
+`hass.data` (`LovelaceData` holds the dashboards' configs, the resources and the YAML
+dashboards, not the collection); its only handles are the websocket commands the frontend uses.
+A second collection over the same store would write behind the first one's back (no panel until a
+restart, and the frontend's next edit overwrites ours); a websocket message would need a fake
+admin connection. So this module takes the collection from the `lovelace/dashboards/list`
+command's handler, the collection's own bound method, adds the dashboard with its
+`async_create_item` (the panel registered by lovelace itself) and saves the cards with the new
+dashboard's `async_save`, what the frontend's save command calls. Should that handler change, the
+action fails with a translated error instead of writing anything.
 """
 
 from __future__ import annotations
