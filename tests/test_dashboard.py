@@ -161,13 +161,23 @@ async def test_loads_move_in_the_shedding_order_by_their_buttons(
     assert manager.shedding_order() == [HEATER, RADIATOR]
 
     # Equal priorities (typed in): the name decides, and one step breaks the tie.
-    await hass.services.async_call(
-        "number",
-        "set_value",
-        {"entity_id": "number.radiateur_priority", "value": 10},
-        blocking=True,
-    )
+    await _set_priority(hass, "radiateur", 10)
     assert manager.shedding_order() == [HEATER, RADIATOR]
     await _press(hass, "button.chauffe_eau_shed_later")
     assert (_priority(hass, "chauffe_eau"), _priority(hass, "radiateur")) == ("11", "10")
     assert _order(hass, cards) == "1. Radiateur (10)\n1. Chauffe-eau (11)"
+    # A tie at the top of the scale: the neighbour steps down instead.
+    await _set_priority(hass, "radiateur", 100)
+    await _set_priority(hass, "chauffe_eau", 100)
+    await _press(hass, "button.chauffe_eau_shed_later")
+    assert (_priority(hass, "chauffe_eau"), _priority(hass, "radiateur")) == ("100", "99")
+    assert manager.shedding_order() == [RADIATOR, HEATER]
+
+
+async def _set_priority(hass: HomeAssistant, load: str, value: int) -> None:
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{load}_priority", "value": value},
+        blocking=True,
+    )
