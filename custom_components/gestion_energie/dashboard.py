@@ -110,7 +110,7 @@ class _Layout:
         }
 
     def loads(self) -> list[dict[str, Any]]:
-        """The shedding's switch, then one card per load: its switch, state and priority."""
+        """The shedding's switch, the shedding order, then a card per load in that order."""
         manager = self.entry.runtime_data.shedding
         cards = [
             self.entities_card(
