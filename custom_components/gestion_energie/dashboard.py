@@ -148,7 +148,7 @@ class _Layout:
     def order(self, priorities: list[tuple[str, str | None]]) -> dict[str, Any]:
         """The loads in the order they are shed, as it is now (a template of their priorities)."""
         pairs = ", ".join(
-            f"(states({json.dumps(entity)}) | int(0), {json.dumps(title)})"
+            f"(states({json.dumps(entity)}) | int(0), {json.dumps(title, ensure_ascii=False)})"
             for title, entity in priorities
             if entity
         )
