@@ -15,9 +15,13 @@ from homeassistant.helpers import (
 )
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.const import (
+    CONF_METER_ADDRESS,
+    CONF_UPDATE_INTERVAL,
+    DOMAIN,
+)
 from custom_components.gestion_energie.shedding_const import EVENT_LOAD_SHED
 from custom_components.gestion_energie.voice import (
     INTENT_CUTOFF,
@@ -25,6 +29,8 @@ from custom_components.gestion_energie.voice import (
     cutoff_answer,
     power_answer,
 )
+from tests.conftest import SIMULATOR_DATA
+from tests.shedding_ha.conftest import start_entry
 from tests.shedding_ha.house import HEATER, RADIATOR, STGE, House, open_house
 from tests.test_meter import standard_frame
 
@@ -193,3 +199,93 @@ async def test_assist_set_up_after_the_integration_still_answers(hass: HomeAssis
     assert await process(hass, "Quelle est la consommation actuelle ?", "fr") == (
         "Aucun compteur n'est configuré."
     )
+
+
+GARAGE_ADDRESS = "042164999999"
+TEMPO_TODAY_WHITE_TOMORROW_BLUE = STGE | 2 << 24 | 1 << 26
+
+
+@pytest.fixture
+async def garage(hass: HomeAssistant, house: House) -> AsyncGenerator[MockConfigEntry]:
+    """A second meter, the garage's, using 450 W; the house's uses 3.2 kW."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Garage",
+        unique_id=GARAGE_ADDRESS,
+        data={**SIMULATOR_DATA, CONF_METER_ADDRESS: GARAGE_ADDRESS},
+        options={CONF_UPDATE_INTERVAL: 0},
+    )
+    entry.add_to_hass(hass)
+    await start_entry(hass, entry)
+    entry.runtime_data.coordinator.async_receive(
+        standard_frame(450, stge=TEMPO_TODAY_WHITE_TOMORROW_BLUE)
+    )
+    await frame(house, 3200)
+    yield entry
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "answer"),
+    [
+        # No meter named: each one's answer, after its name.
+        (
+            "Quelle est la consommation actuelle ?",
+            "fr",
+            "Linky 042164123456 : La consommation actuelle est de 3,2 kilowatts."
+            " Garage : La consommation actuelle est de 450 watts.",
+        ),
+        (
+            "What is the current consumption?",
+            "en",
+            "Linky 042164123456: The house is using 3.2 kilowatts."
+            " Garage: The house is using 450 watts.",
+        ),
+        # One named, by its name or by words of it, whatever the case.
+        (
+            "Quelle est la consommation du compteur garage ?",
+            "fr",
+            "Garage : La consommation actuelle est de 450 watts.",
+        ),
+        (
+            "What is the current consumption of the Garage meter?",
+            "en",
+            "Garage: The house is using 450 watts.",
+        ),
+        (
+            "What's the power of meter 042164123456?",
+            "en",
+            "Linky 042164123456: The house is using 3.2 kilowatts.",
+        ),
+        (
+            "Quelle est la couleur Tempo demain du compteur Garage ?",
+            "fr",
+            "Garage : Demain, le jour Tempo est bleu.",
+        ),
+        (
+            "What is the Tempo colour for today at the garage meter?",
+            "en",
+            "Garage: Today is a white Tempo day.",
+        ),
+        (
+            "Y a-t-il un délestage en cours au compteur Linky ?",
+            "fr",
+            "Linky 042164123456 : Non, aucun délestage en cours.",
+        ),
+        (
+            "How long before the cut-off for the garage meter?",
+            "en",
+            "Garage: No cut-off ahead: the power stays below the cut-off power.",
+        ),
+        # A name no meter has: the meters there are.
+        (
+            "Quelle est la consommation du compteur cave ?",
+            "fr",
+            "Aucun compteur ne s'appelle cave ; les compteurs sont : Linky 042164123456, Garage.",
+        ),
+    ],
+)
+async def test_with_two_meters_assist_answers_for_the_one_named_or_for_each(
+    hass: HomeAssistant, garage: MockConfigEntry, text: str, language: str, answer: str
+) -> None:
+    assert await process(hass, text, language) == answer

@@ -1,4 +1,4 @@
-"""Buttons: each managed load's boost."""
+"""Buttons: each managed load's boost, and its moves in the shedding order."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import GestionEnergieConfigEntry
-from .shedding_entities import load_boost_buttons
+from .shedding_entities import load_buttons
 
 PARALLEL_UPDATES = 0
 
@@ -16,7 +16,5 @@ async def async_setup_entry(
     entry: GestionEnergieConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the loads' boost buttons."""
-    entry.runtime_data.subentry_entities.async_add_platform(
-        entry, load_boost_buttons, async_add_entities
-    )
+    """Add the loads' buttons."""
+    entry.runtime_data.subentry_entities.async_add_platform(entry, load_buttons, async_add_entities)

@@ -2,16 +2,27 @@
 
 The `create_dashboard` action adds a storage dashboard (the user edits it like any other
 afterwards): power now against the subscribed and cut-off powers, the time before the cut-off,
-the tariff period and Tempo colours, the loads under shedding with their state and priority
-(number entities, editable from the dashboard) and the per-device breakdown of consumption.
+the tariff period and Tempo colours, what today and this month cost with the price now and its
+next change, the loads in their shedding order with their state, priority (a number box) and
+buttons moving them in that order, and the per-device breakdown of consumption. Entities are
+found by unique id: their ids are in the installation's language.
 
-Home Assistant has no Python API to add a storage dashboard: its dashboards collection is only
-reachable through the websocket commands the frontend uses, so this module takes it from the
-`lovelace/dashboards/list` command's handler, the collection's own method.
+Home Assistant has no Python API to add a storage dashboard. Read in its 2026.10 source: the
+lovelace component keeps its `DashboardsCollection` in a local variable of `async_setup`, not in
+`hass.data` (`LovelaceData` holds the dashboards' configs, the resources and the YAML
+dashboards, not the collection); its only handles are the websocket commands the frontend uses.
+A second collection over the same store would write behind the first one's back (no panel until a
+restart, and the frontend's next edit overwrites ours); a websocket message would need a fake
+admin connection. So this module takes the collection from the `lovelace/dashboards/list`
+command's handler, the collection's own bound method, adds the dashboard with its
+`async_create_item` (the panel registered by lovelace itself) and saves the cards with the new
+dashboard's `async_save`, what the frontend's save command calls. Should that handler change, the
+action fails with a translated error instead of writing anything.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from homeassistant.components.lovelace.const import LOVELACE_DATA
@@ -26,6 +37,7 @@ import probatio
 
 from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
+from .shedding_manager import ManagedLoad
 from .tic.cutoff import THRESHOLD_RATIO
 
 SERVICE_CREATE_DASHBOARD = "create_dashboard"
@@ -69,7 +81,13 @@ class _Layout:
     def meter(self, platform: str, key: str) -> str | None:
         return self.entity(platform, f"{self.entry.unique_id}_{key}")
 
-    def entities_card(self, title: str, rows: list[str | None]) -> dict[str, Any]:
+    def load_row(self, platform: str, load: ManagedLoad, key: str) -> dict[str, str] | None:
+        """A load's entity, named without the load's name: its card's title says it."""
+        entity_id = self.entity(platform, f"{load.subentry_id}_{key}")
+        name = self.strings[f"component.{DOMAIN}.entity.{platform}.{key}.name"]
+        return None if entity_id is None else {"entity": entity_id, "name": name}
+
+    def entities_card(self, title: str, rows: list[str | dict[str, str] | None]) -> dict[str, Any]:
         return {"type": "entities", "title": title, "entities": [r for r in rows if r]}
 
     def gauge(self) -> dict[str, Any]:
@@ -92,7 +110,7 @@ class _Layout:
         }
 
     def loads(self) -> list[dict[str, Any]]:
-        """The shedding's switch, then one card per load: its switch, state and priority."""
+        """The shedding's switch, the shedding order, then a card per load in that order."""
         manager = self.entry.runtime_data.shedding
         cards = [
             self.entities_card(
@@ -107,18 +125,55 @@ class _Layout:
         ]
         if manager is None:
             return cards
+        loads = [manager.loads[switch] for switch in manager.shedding_order()]
+        priorities = [
+            (load.title, self.entity("number", f"{load.subentry_id}_priority")) for load in loads
+        ]
+        cards.append(self.order(priorities))
         cards.extend(
             self.entities_card(
                 load.title,
                 [
                     load.switch,
-                    self.entity("sensor", f"{load.subentry_id}_load_status"),
-                    self.entity("number", f"{load.subentry_id}_priority"),
+                    self.load_row("sensor", load, "load_status"),
+                    self.load_row("number", load, "priority"),
+                    self.load_row("button", load, "shed_earlier"),
+                    self.load_row("button", load, "shed_later"),
                 ],
             )
-            for load in sorted(manager.loads.values(), key=lambda load: load.title)
+            for load in loads
         )
         return cards
+
+    def order(self, priorities: list[tuple[str, str | None]]) -> dict[str, Any]:
+        """The loads in the order they are shed, as it is now (a template of their priorities)."""
+        pairs = ", ".join(
+            f"(states({json.dumps(entity)}) | int(0), {json.dumps(title, ensure_ascii=False)})"
+            for title, entity in priorities
+            if entity
+        )
+        return {
+            "type": "markdown",
+            "title": self.title("order"),
+            "content": (
+                f"{{% for priority, name in [{pairs}] | sort %}}"
+                "1. {{ name }} ({{ priority }})\n"
+                "{% endfor %}"
+            ),
+        }
+
+    def money(self) -> dict[str, Any]:
+        """What today and this month cost, the price now and when it changes."""
+        return self.entities_card(
+            self.title("money"),
+            [
+                self.meter("sensor", "cost_day"),
+                self.meter("sensor", "cost_month"),
+                self.meter("sensor", "current_price"),
+                self.meter("sensor", "next_period_change"),
+                self.meter("sensor", "next_period_price"),
+            ],
+        )
 
     def config(self) -> dict[str, Any]:
         meter = self.entities_card(
@@ -143,7 +198,7 @@ class _Layout:
                     "path": "linky",
                     "type": "sections",
                     "sections": [
-                        {"type": "grid", "cards": [self.gauge(), meter]},
+                        {"type": "grid", "cards": [self.gauge(), meter, self.money()]},
                         {"type": "grid", "cards": self.loads()},
                         {"type": "grid", "cards": breakdown},
                     ],
@@ -163,6 +218,7 @@ async def async_create_dashboard(hass: HomeAssistant, entry: GestionEnergieConfi
             translation_placeholders={"url": f"/{url_path}"},
         )
     strings = await async_get_translations(hass, hass.config.language, "exceptions", {DOMAIN})
+    strings |= await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
     config = _Layout(hass, entry, strings).config()
     await dashboards.async_create_item(
         {

@@ -326,6 +326,34 @@ class LoadBoostButton(SheddingEntity, ButtonEntity):
         self.manager.async_boost(self._switch, DEFAULT_BOOST.total_seconds())
 
 
+class LoadMoveButton(SheddingEntity, ButtonEntity):
+    """Move the load one place in the shedding order, without typing priorities."""
+
+    later: bool  # shed after its neighbour, or before
+
+    def __init__(self, manager: SheddingManager, load: ManagedLoad) -> None:
+        """The load's button of one direction."""
+        super().__init__(manager, "shed_later" if self.later else "shed_earlier", load)
+        self._switch = load.switch
+
+    @override
+    async def async_press(self) -> None:
+        """Swap places with the load next in that direction."""
+        self.manager.async_move(self._switch, later=self.later)
+
+
+class LoadShedEarlierButton(LoadMoveButton):
+    """Shed the load before the one shed just before it now."""
+
+    later = False
+
+
+class LoadShedLaterButton(LoadMoveButton):
+    """Shed the load after the one shed just after it now."""
+
+    later = True
+
+
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
@@ -362,14 +390,16 @@ def async_add_shedding_sensors(
 
 
 def _load_entities(
-    kind: Callable[[SheddingManager, ManagedLoad], SheddingEntity],
+    *kinds: Callable[[SheddingManager, ManagedLoad], SheddingEntity],
 ) -> Callable[[GestionEnergieConfigEntry, ConfigSubentry], list[SheddingEntity]]:
-    """The factory of a load's entity of `kind` (none for a subentry that is no load)."""
+    """The factory of a load's entities of `kinds` (none for a subentry that is no load)."""
 
     def make(entry: GestionEnergieConfigEntry, subentry: ConfigSubentry) -> list[SheddingEntity]:
         manager = _manager(entry)
         load = None if manager is None else manager.by_subentry.get(subentry.subentry_id)
-        return [] if manager is None or load is None else [kind(manager, load)]
+        if manager is None or load is None:
+            return []
+        return [kind(manager, load) for kind in kinds]
 
     return make
 
@@ -377,4 +407,5 @@ def _load_entities(
 load_status_sensors = _load_entities(LoadStatusSensor)  # the load's status
 load_step_sensors = _load_entities(LoadStepSensor)  # the step the load is held at
 load_priority_numbers = _load_entities(LoadPriorityNumber)  # the load's priority
-load_boost_buttons = _load_entities(LoadBoostButton)  # the load's boost button
+# The load's boost button, and those moving it in the shedding order.
+load_buttons = _load_entities(LoadBoostButton, LoadShedEarlierButton, LoadShedLaterButton)

@@ -99,6 +99,8 @@ from .shedding_const import (
     EVENT_LOAD_RESTORED,
     EVENT_LOAD_SHED,
     INTERRUPT_PREVENT_START,
+    MAX_PRIORITY,
+    MIN_PRIORITY,
     PHASE_ALL,
     RESTORE_NOTIFY,
     SAVE_DELAY_S,
@@ -574,6 +576,34 @@ class SheddingManager:
         """A load's priority now."""
         load = self.loads[switch]
         return self._priorities.get(load.subentry_id, load.configured_priority)
+
+    def shedding_order(self) -> list[str]:
+        """The loads' switches, the first shed first; equal priorities by name.
+
+        The engine itself breaks ties by the power drawn; this is the order shown and moved.
+        """
+        return sorted(
+            self.loads, key=lambda switch: (self.priority(switch), self.loads[switch].title)
+        )
+
+    @callback
+    def async_move(self, switch: str, *, later: bool) -> None:
+        """Move a load one place in the shedding order, past its neighbour there."""
+        order = self.shedding_order()
+        place = order.index(switch) + (1 if later else -1)
+        if not 0 <= place < len(order):
+            return  # first or last already
+        neighbour = order[place]
+        mine, theirs = self.priority(switch), self.priority(neighbour)
+        if mine != theirs:
+            self.async_set_priority(switch, theirs)
+            self.async_set_priority(neighbour, mine)
+            return
+        step = 1 if later else -1  # a tie broken by the name: one step is enough
+        if MIN_PRIORITY <= mine + step <= MAX_PRIORITY:
+            self.async_set_priority(switch, mine + step)
+        else:
+            self.async_set_priority(neighbour, mine - step)
 
     @callback
     def async_set_enabled(self, enabled: bool) -> None:

@@ -7,6 +7,8 @@ a load ("Éteins le chauffe-eau") needs nothing of ours: Home Assistant's own Ha
 HassTurnOff find the exposed switch by its name.
 
 Answers are spoken in the user's language and units ("3,2 kilowatts", "environ 4 minutes").
+With several meters, a question answers for the meter it names ("… du compteur Garage") or for
+each one, every answer after its meter's name.
 Home Assistant's translation files have no section for spoken answers: they live among the
 `exceptions`, the section for messages addressed to the user.
 """
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, override
+import unicodedata
 
 from homeassistant.const import EVENT_COMPONENT_LOADED
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import intent, translation
+from homeassistant.helpers import config_validation as cv, intent, translation
 import probatio
 
 from .const import DOMAIN
@@ -38,44 +41,94 @@ INTENT_SHEDDING = "GestionEnergieGetShedding"
 TODAY, TOMORROW = "today", "tomorrow"
 CONVERSATION = "conversation"
 
-# Sentence templates (hassil syntax), French then English: the default agent matches trigger
+# Sentence templates (hassil syntax) of each language: the default agent matches trigger
 # sentences whatever the language, and the answer follows the user's language.
-SENTENCES: dict[tuple[str, str | None], list[str]] = {
-    (INTENT_POWER, None): [
-        "(quelle est|c'est combien) [la] consommation [électrique] [actuelle|maintenant]",
-        "combien (je consomme|on consomme|consomme la maison) [maintenant|actuellement]",
-        "(what is|what's) [the] [current] [house|home] (consumption|power|power consumption) [now]",
-        "how much (power|electricity) (am I|are we|is the house) using [now|right now]",
-    ],
-    (INTENT_CUTOFF, None): [
-        "combien de temps [reste-t-il|il reste] avant [la] coupure",
-        "dans combien de temps [aura lieu] la coupure",
-        "how (long|much time) [is left|do we have] (before|until) [the] (cut-off|cutoff|power cut)",
-    ],
-    (INTENT_TEMPO, TOMORROW): [
-        "(quelle est|quelle sera) la couleur [du jour] tempo [de|pour] demain",
-        "demain [c'est|ce sera] quelle couleur tempo",
-        "what (is|will be) [the] tempo (color|colour) [for] tomorrow",
-        "what (is|will be) tomorrow's tempo (color|colour)",
-    ],
-    (INTENT_TEMPO, TODAY): [
-        "quelle est la couleur [du jour] tempo [d'aujourd'hui|aujourd'hui]",
-        "what is [the] tempo (color|colour) [for] today",
-        "what is today's tempo (color|colour)",
-    ],
-    (INTENT_SHEDDING, None): [
-        "(y a-t-il|est-ce qu'il y a|il y a) [un] délestage en cours",
-        "(est-ce que|y a-t-il) [des] appareils [sont] délestés",
-        "is [there] [any] [load] shedding (on|active|in progress|going on)",
-        "are [any] (loads|devices) shed [now]",
-    ],
+SENTENCES: dict[tuple[str, str | None], dict[str, list[str]]] = {
+    (INTENT_POWER, None): {
+        "fr": [
+            "(quelle est|c'est combien) [la] consommation [électrique] [actuelle|maintenant]",
+            "combien (je consomme|on consomme|consomme la maison) [maintenant|actuellement]",
+        ],
+        "en": [
+            "(what is|what's) [the] [current] [house|home] (consumption|power|power consumption)"
+            " [now]",
+            "how much (power|electricity) (am I|are we|is the house) using [now|right now]",
+        ],
+    },
+    (INTENT_CUTOFF, None): {
+        "fr": [
+            "combien de temps [reste-t-il|il reste] avant [la] coupure",
+            "dans combien de temps [aura lieu] la coupure",
+        ],
+        "en": [
+            "how (long|much time) [is left|do we have] (before|until) [the]"
+            " (cut-off|cutoff|power cut)",
+        ],
+    },
+    (INTENT_TEMPO, TOMORROW): {
+        "fr": [
+            "(quelle est|quelle sera) la couleur [du jour] tempo [de|pour] demain",
+            "demain [c'est|ce sera] quelle couleur tempo",
+        ],
+        "en": [
+            "what (is|will be) [the] tempo (color|colour) [for] tomorrow",
+            "what (is|will be) tomorrow's tempo (color|colour)",
+        ],
+    },
+    (INTENT_TEMPO, TODAY): {
+        "fr": ["quelle est la couleur [du jour] tempo [d'aujourd'hui|aujourd'hui]"],
+        "en": [
+            "what is [the] tempo (color|colour) [for] today",
+            "what is today's tempo (color|colour)",
+        ],
+    },
+    (INTENT_SHEDDING, None): {
+        "fr": [
+            "(y a-t-il|est-ce qu'il y a|il y a) [un] délestage en cours",
+            "(est-ce que|y a-t-il) [des] appareils [sont] délestés",
+        ],
+        "en": [
+            "is [there] [any] [load] shedding (on|active|in progress|going on)",
+            "are [any] (loads|devices) shed [now]",
+        ],
+    },
 }
+# Each sentence again, naming the meter ("… du compteur Garage", "… of the garage meter"). The
+# word for a meter stays: a bare name after "de" would catch "de demain" as a meter's name.
+NAMED_METER: dict[str, list[str]] = {
+    "fr": [" (du|pour le|au) compteur {meter}"],
+    "en": [" (of|for|at|on) [the] {meter} meter", " (of|for|at|on) [the] meter {meter}"],
+}
+METER = "meter"
 
 
-def first_meter(hass: HomeAssistant) -> GestionEnergieConfigEntry | None:
-    """The meter Assist speaks of: the first one set up."""
+def _sentences(by_language: dict[str, list[str]]) -> list[str]:
+    """A question's sentences of every language, plain and naming a meter."""
+    return [
+        sentence + suffix
+        for language, sentences in by_language.items()
+        for sentence in sentences
+        for suffix in ("", *NAMED_METER[language])
+    ]
+
+
+def _words(name: str) -> str:
+    """A name as said: lower case, no accents nor punctuation, no article in front."""
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c if c.isalnum() else " " for c in plain if not unicodedata.combining(c))
+    words = plain.split()
+    while words and words[0] in {"le", "la", "l", "les", "the"}:
+        words = words[1:]
+    return " ".join(words)
+
+
+def meters_named(hass: HomeAssistant, name: str | None) -> list[GestionEnergieConfigEntry]:
+    """The meters a question speaks of: the one named (its title, or words of it), or all."""
     entries: list[GestionEnergieConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    return entries[0] if entries else None
+    if name is None:
+        return entries
+    said = _words(name)
+    return [entry for entry in entries if f" {said} " in f" {_words(entry.title)} "]
 
 
 def decimal(value: float, language: str) -> str:
@@ -129,7 +182,7 @@ def cutoff_answer(answers: _Answers, seconds: float | None, power_known: bool) -
 
 
 class _MeterIntent(intent.IntentHandler):
-    """An intent answered from the first meter's data, in the user's language."""
+    """An intent answered from the meters' data, in the user's language."""
 
     def __init__(
         self,
@@ -140,13 +193,13 @@ class _MeterIntent(intent.IntentHandler):
     ) -> None:
         self.intent_type = intent_type
         self.description = description
-        self._slots = slot_schema
+        self._slots = {probatio.Optional(METER): cv.string, **(slot_schema or {})}
         self._answer = answer
 
     @property
     @override
     def slot_schema(self) -> dict[Any, Any] | None:
-        """The intent's slots: the Tempo day."""
+        """The intent's slots: the meter's name (all meters without it), the Tempo day."""
         return self._slots
 
     @override
@@ -156,15 +209,31 @@ class _MeterIntent(intent.IntentHandler):
         answers = await _Answers.load(hass, language)
         slots = self.async_validate_slots(intent_obj.slots)
         day = slots.get("day", {}).get("value", TODAY)
-        entry = first_meter(hass)
-        speech = (
-            answers.say("voice_no_meter")
-            if entry is None
-            else self._answer(answers, entry, language, day)
-        )
+        name = slots.get(METER, {}).get("value")
+        entries = meters_named(hass, name)
+        if not entries:
+            speech = _no_such_meter(hass, answers, name)
+        elif len(hass.config_entries.async_loaded_entries(DOMAIN)) == 1:
+            speech = self._answer(answers, entries[0], language, day)
+        else:  # several meters: say which one each answer is of
+            speech = " ".join(
+                answers.say(
+                    "voice_of_meter",
+                    meter=entry.title,
+                    answer=self._answer(answers, entry, language, day),
+                )
+                for entry in entries
+            )
         response = intent_obj.create_response()
         response.async_set_speech(speech)
         return response
+
+
+def _no_such_meter(hass: HomeAssistant, answers: _Answers, name: str | None) -> str:
+    titles = [entry.title for entry in hass.config_entries.async_loaded_entries(DOMAIN)]
+    if name is None or not titles:
+        return answers.say("voice_no_meter")
+    return answers.say("voice_unknown_meter", name=name, meters=", ".join(titles))
 
 
 def _power(answers: _Answers, entry: GestionEnergieConfigEntry, language: str, _day: str) -> str:
@@ -237,7 +306,7 @@ def _register_sentences(hass: HomeAssistant) -> None:
 
     manager = get_agent_manager(hass)
     for (intent_type, day), sentences in SENTENCES.items():
-        manager.register_trigger(sentences, _trigger(hass, intent_type, day))
+        manager.register_trigger(_sentences(sentences), _trigger(hass, intent_type, day))
 
 
 def _trigger(
@@ -245,12 +314,17 @@ def _trigger(
 ) -> Callable[[ConversationInput, RecognizeResult], Awaitable[str | None]]:
     """The default agent's callback of a sentence: the intent's spoken answer."""
 
-    async def answer(user_input: ConversationInput, _result: RecognizeResult) -> str | None:
+    async def answer(user_input: ConversationInput, result: RecognizeResult) -> str | None:
+        slots: dict[str, Any] = {}
+        if day:
+            slots["day"] = {"value": day}
+        if (meter := result.entities.get(METER)) is not None:
+            slots[METER] = {"value": str(meter.value).strip()}
         response = await intent.async_handle(
             hass,
             DOMAIN,
             intent_type,
-            {"day": {"value": day}} if day else None,
+            slots or None,
             text_input=user_input.text,
             context=user_input.context,
             language=user_input.language,

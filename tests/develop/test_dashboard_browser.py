@@ -1,11 +1,13 @@
 """The meter's dashboard in a real browser: headless Debian chromium driven by Playwright.
 
-`scripts/develop` runs on free ports with the simulated meter and its plugs; the test adds the
-water heater as a load under shedding (the subentry form, over the REST API), creates the
-dashboard with the `create_dashboard` action, then logs in as the owner through Home Assistant's
-login page and looks: the gauge of power, the time before the cut-off during an overload, the
-load's state, and a priority changed by clicking into its box. Screenshots are kept in the
-folder the test prints (build/browser/ in the checkout, git-ignored).
+`scripts/develop` runs on free ports with the simulated meter and its plugs; the test enters
+prices and adds the water heater and a radiator as loads under shedding (the options and
+subentry forms, over the REST API), creates the dashboard with the `create_dashboard` action,
+then logs in as the owner through Home Assistant's login page and looks: the gauge of power, the
+cost of today and the price now, the time before the cut-off during an overload, the load's
+state, a priority changed by clicking into its box, and the shedding order changed by a click
+on "Délester plus tôt". Screenshots are kept in the folder the test prints (build/browser/ in
+the checkout, git-ignored).
 """
 
 from __future__ import annotations
@@ -42,8 +44,34 @@ OVER_6000_VA = re.compile(r"(?:[6-9]|[1-9]\d)[\s\u202f\u00a0]\d{3}\s?VA")
 UI_TIMEOUT_MS = 60_000  # a loaded machine renders slowly; expect() polls until then
 
 
-async def _add_water_heater_load(ha: HomeAssistantClient, entry_id: str, switch: str) -> None:
-    """What the user does in the meter's page: add a load, the water heater's plug."""
+RADIATORS = "Radiateurs"  # the plug simulator's two-socket plug
+PRICE = 0.2  # €/kWh of every period, made up for the test
+
+
+async def _enter_prices(ha: HomeAssistantClient, entry_id: str) -> None:
+    """What the user does in the meter's options: a price for each of its periods."""
+
+    async def prices_form() -> dict[str, Any]:
+        flow = await ha.async_post("/api/config/config_entries/options/flow", {"handler": entry_id})
+        form: dict[str, Any] = await ha.async_post(
+            f"/api/config/config_entries/options/flow/{flow['flow_id']}",
+            {"next_step_id": "prices"},
+        )
+        return form
+
+    # The form asks a price for each period the meter has told (aborted before its frame).
+    form = await wait_for("the prices form", prices_form, lambda form: form["type"] == "form")
+    path = f"/api/config/config_entries/options/flow/{form['flow_id']}"
+    prices = {f["name"]: PRICE for f in form["data_schema"] if f["name"].startswith("price_")}
+    assert prices, form
+    result = await ha.async_post(
+        path, {"valid_from": "2020-01-01", "subscription_per_month": 12.0, **prices}
+    )
+    assert result["type"] == "create_entry", result
+
+
+async def _add_load(ha: HomeAssistantClient, entry_id: str, switch: str, priority: int) -> None:
+    """What the user does in the meter's page: add a load, a plug's switch."""
     flow = await ha.async_post(
         "/api/config/config_entries/subentries/flow",
         {"handler": [entry_id, "load"], "show_advanced_options": False},
@@ -52,7 +80,7 @@ async def _add_water_heater_load(ha: HomeAssistantClient, entry_id: str, switch:
         f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
         {
             "switch": switch,
-            "priority": 60,
+            "priority": priority,
             "declared_power": 2000,
             "interrupt": "interrupt",
             "restore": "auto",
@@ -97,26 +125,44 @@ async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
     ours = {e["unique_id"]: e for e in entities if e["platform"] == "gestion_energie"}
     entry_id = ours[f"{address}_apparent_power"]["config_entry_id"]
     devices = {device["id"]: device for device in await ha.async_ws("config/device_registry/list")}
-    heater = next(
-        e["entity_id"]
-        for e in ours.values()
-        if e["entity_id"].startswith("switch.")
-        and e["device_id"] is not None
-        and devices[e["device_id"]]["name"] == WATER_HEATER
-    )
-    await ha.async_post("/api/services/switch/turn_on", {"entity_id": heater})
-    await _add_water_heater_load(ha, entry_id, heater)
 
-    async def registry() -> dict[str, dict[str, Any]]:
-        return {e["unique_id"]: e for e in await ha.async_ws("config/entity_registry/list")}
+    def plug_switch(name: str) -> str:
+        return min(
+            str(e["entity_id"])
+            for e in ours.values()
+            if e["entity_id"].startswith("switch.")
+            and e["device_id"] is not None
+            and devices[e["device_id"]]["name"] == name
+        )
+
+    heater = plug_switch(WATER_HEATER)
+    await ha.async_post("/api/services/switch/turn_on", {"entity_id": heater})
+    await _enter_prices(ha, entry_id)
+    await _add_load(ha, entry_id, heater, 60)
+    await _add_load(ha, entry_id, plug_switch(RADIATORS), 40)
+
+    async def registry() -> list[dict[str, Any]]:
+        return list(await ha.async_ws("config/entity_registry/list"))
 
     loads = await wait_for(
-        "the load's priority",
+        "the loads' priorities",
         registry,
-        lambda by_id: any(key.endswith("_priority") for key in by_id),
+        lambda entities: sum(e["unique_id"].endswith("_priority") for e in entities) == 2,
     )
-    priority = next(e["entity_id"] for key, e in loads.items() if key.endswith("_priority"))
-    status = next(e["entity_id"] for key, e in loads.items() if key.endswith("_load_status"))
+    devices = {device["id"]: device for device in await ha.async_ws("config/device_registry/list")}
+
+    def heaters(key: str) -> str:
+        """The water heater's load entity of `key`, found by its device."""
+        return next(
+            str(e["entity_id"])
+            for e in loads
+            if e["unique_id"].endswith(key)
+            and e["device_id"] in devices
+            and WATER_HEATER in devices[e["device_id"]]["name"]
+        )
+
+    priority = heaters("_priority")
+    status = heaters("_load_status")
     time_to_cutoff = ours[f"{address}_time_to_cutoff"]["entity_id"]
 
     created = await ha.async_post(
@@ -173,6 +219,12 @@ async def _look(
     state_name = FRENCH["sensor"]["load_status"]["state"][load_state]
     load_card = page.locator("hui-entities-card", has_text=WATER_HEATER)
     await expect(load_card).to_contain_text(state_name)
+    # What today cost so far, and the price now, in euros.
+    money = page.locator("hui-entities-card", has_text=FRENCH["sensor"]["cost_day"]["name"])
+    await expect(money).to_contain_text("€/kWh")
+    await expect(money).to_contain_text(re.compile(r"0,20\d*\s?€/kWh"))
+    cost_row = money.locator("hui-sensor-entity-row", has_text=FRENCH["sensor"]["cost_day"]["name"])
+    await expect(cost_row).to_contain_text(re.compile(r"\d,\d\d\s?€"))
     await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
 
     # An overload: the time before the cut-off counts down on the dashboard.
@@ -197,7 +249,7 @@ async def _look(
     await page.screenshot(path=SCREENSHOTS / "dashboard-overload.png", full_page=True)
 
     # The load's priority, changed by clicking into its box and typing.
-    box = page.locator("hui-number-entity-row", has_text=FRENCH["number"]["priority"]["name"])
+    box = load_card.locator("hui-number-entity-row", has_text=FRENCH["number"]["priority"]["name"])
     field = box.locator("input")
     await field.click()
     await field.fill("85")
@@ -208,6 +260,25 @@ async def _look(
         lambda state: number(state) == 85,
     )
     await page.screenshot(path=SCREENSHOTS / "dashboard-priority.png", full_page=True)
+
+    # The shedding order: the radiators (40) first, then the water heater (85); one click on
+    # "Délester plus tôt" puts the water heater first, the two priorities swapped.
+    order = page.locator("hui-markdown-card")
+    await expect(order).to_contain_text(_in_order(RADIATORS, "(40)", WATER_HEATER, "(85)"))
+    earlier = load_card.locator(
+        "hui-button-entity-row", has_text=FRENCH["button"]["shed_earlier"]["name"]
+    )
+    await earlier.get_by_role("button").click()
+    await wait_for(
+        "the water heater moved first", lambda: _state(ha, priority), lambda s: number(s) == 40
+    )
+    await expect(order).to_contain_text(_in_order(WATER_HEATER, "(40)", RADIATORS, "(85)"))
+    await page.screenshot(path=SCREENSHOTS / "dashboard-order.png", full_page=True)
+
+
+def _in_order(*texts: str) -> re.Pattern[str]:
+    """The texts one after the other, whatever lies between (line breaks too)."""
+    return re.compile(".*".join(re.escape(text) for text in texts), re.DOTALL)
 
 
 async def _state(ha: HomeAssistantClient, entity_id: str) -> dict[str, Any] | None:

@@ -75,6 +75,8 @@ async def test_entities_devices_and_translations(hass: HomeAssistant, meter: Met
         "sensor.radiator_step",
         "number.radiator_priority",
         "button.radiator_boost",
+        "button.radiator_shed_earlier",
+        "button.radiator_shed_later",
     }
     assert state(hass, "sensor.radiator_status") == STATE_ON
     assert state(hass, "number.radiator_priority") == "10"
