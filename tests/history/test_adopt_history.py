@@ -201,3 +201,34 @@ async def test_a_history_adopted_in_the_first_hour_is_continued_by_its_hourly_ro
         (FIRST_READING - HOUR, 5000.0, 2.0),
         (FIRST_READING, 5000.5, 2.3),
     ]
+
+
+async def test_adopting_again_from_a_shorter_history_equals_adopting_it_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+    recorded: str,
+) -> None:
+    """The hour only the first source had goes; sums, hourly and 5-minute, follow the second."""
+    ours = recorded
+    await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
+    shorter = [(FIRST_READING - 2 * HOUR, 4_999_500.0, 100.0), (FIRST_READING - HOUR, 5.0e6, 600.0)]
+    await import_source_history(hass, "sensor.zlinky_index", UnitOfEnergy.WATT_HOUR, shorter)
+    response = await adopt(hass, loaded_simulator, {ours: "sensor.zlinky_index"})
+    assert response["indexes"][0]["sum_adjustment"] == pytest.approx(-1.4)  # 0.6 - 2.0 kWh
+    assert await statistics(hass, ours, FIRST_READING - 4 * HOUR) == [
+        (FIRST_READING - 2 * HOUR, 4999.5, 0.1),
+        (FIRST_READING - HOUR, 5000.0, 0.6),
+        (FIRST_READING, 5000.5, 0.9),
+    ]
+    five_minutes = await statistics(hass, ours, FIRST_READING, "5minute")
+    assert five_minutes[0][2] == pytest.approx(0.6)  # 5 000 200 Wh, our first reading
+    assert five_minutes[-1][1:] == (5000.5, 0.9)
+    # And the recorder's next 5-minute statistics go on from there.
+    await read_index(
+        hass, coordinator, freezer, FIRST_READING + HOUR + timedelta(minutes=1), 5_000_600
+    )
+    await compile_statistics(hass, freezer, FIRST_READING + HOUR, FIRST_READING + HOUR + 2 * FIVE)
+    five_minutes = await statistics(hass, ours, FIRST_READING + HOUR, "5minute")
+    assert five_minutes[-1][1:] == (5000.6, 1.0)
