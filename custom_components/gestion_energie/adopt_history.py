@@ -171,7 +171,7 @@ class AdoptionPlan:
         cutoff: datetime,
         adoption: Adoption,
         metadata: StatisticMetaData,
-        replaces_rows: bool,
+        hours_removed: int,
     ) -> None:
         """Keep what `_async_plan` found."""
         self.unique_id = unique_id
@@ -180,8 +180,8 @@ class AdoptionPlan:
         self.cutoff = cutoff
         self.adoption = adoption
         self.metadata = metadata  # our statistic's, whose unit the rows are written in
-        # An earlier adoption wrote hours this one does not cover: they must go.
-        self.replaces_rows = replaces_rows
+        # The hours an earlier adoption wrote that this one does not cover: they go.
+        self.hours_removed = hours_removed
 
     @property
     def unit(self) -> str:
@@ -208,6 +208,7 @@ class AdoptionPlan:
             "entity_id": self.entity_id,
             "source": self.source_id,
             "hours": len(rows),
+            "hours_removed": self.hours_removed,
             "first_hour": rows[0].start.isoformat(),
             "last_hour": rows[-1].start.isoformat(),
             "until": self.cutoff.isoformat(),
@@ -257,11 +258,11 @@ async def _async_plan(
     except HistoryMisfitError as misfit:
         at = "" if misfit.at is None else misfit.at.isoformat()
         raise _error(misfit.misfit.value, source=source_id, entity=entity_id, at=at) from None
-    replaces_rows = False
+    hours_removed = 0
     if adopted is not None:  # every hour of ours before the cutoff is an earlier adoption's
         earlier = await _async_rows(hass, entity_id, _EPOCH, cutoff, periods=("hour",))
-        replaces_rows = bool({row.start for row in earlier} - {row.start for row in adoption.rows})
-    return AdoptionPlan(unique_id, entity_id, source_id, cutoff, adoption, our_meta, replaces_rows)
+        hours_removed = len({row.start for row in earlier} - {row.start for row in adoption.rows})
+    return AdoptionPlan(unique_id, entity_id, source_id, cutoff, adoption, our_meta, hours_removed)
 
 
 async def _async_rows(
@@ -300,7 +301,7 @@ async def _async_rows(
 async def _async_write(hass: HomeAssistant, plan: AdoptionPlan) -> None:
     """The source's hours, in our unit; then our own sums raised to continue them."""
     adopted = [plan.statistic(row) for row in plan.adoption.rows]
-    if not plan.replaces_rows:
+    if not plan.hours_removed:
         async_import_statistics(hass, plan.metadata, adopted)
         if plan.adoption.adjustment_wh:
             get_instance(hass).async_adjust_statistics(

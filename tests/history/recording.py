@@ -3,7 +3,7 @@ simulated clock: shared by the adoption tests on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -32,6 +32,17 @@ from custom_components.gestion_energie.tic import CATALOGUE
 from ..test_energy_indexes import frame, index
 
 FIVE_MINUTES = timedelta(minutes=5)
+FIRST_READING = datetime(2026, 3, 1, 10, tzinfo=UTC)  # the hour of this meter's first reading
+HOUR = timedelta(hours=1)
+OLD_SENSOR = "sensor.linkytic_index_hchc"
+# The old integration's hours before ours (Wh): index at each hour's end, and its sum;
+# its hour of 10:00 overlaps ours and is not taken.
+OLD_HOURS = [
+    (FIRST_READING - 3 * HOUR, 4_999_000.0, 1_000.0),
+    (FIRST_READING - 2 * HOUR, 4_999_500.0, 1_500.0),
+    (FIRST_READING - HOUR, 5_000_000.0, 2_000.0),
+    (FIRST_READING, 5_000_300.0, 2_300.0),
+]
 
 
 async def read_index(
@@ -163,3 +174,18 @@ def hourly_indexes(
             rows.append((hour, within[-1] / 1000, (within[-1] - first) / 1000))
         hour += timedelta(hours=1)
     return rows
+
+
+async def record_first_hour(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, coordinator: MeterCoordinator
+) -> str:
+    """An hour of this meter's index 1 compiled into statistics; the old sensor's history.
+
+    This meter first reads 5 000 200 Wh at 10:00:30, then 5 000 300, then 5 000 500.
+    Returns the index's entity id.
+    """
+    for minute, wh in ((0.5, 5_000_200), (20, 5_000_300), (50, 5_000_500)):
+        await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=minute), wh)
+    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + HOUR)
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
+    return index_entity_id(hass)
