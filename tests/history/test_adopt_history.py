@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -29,13 +28,6 @@ from .recording import (
     record_first_hour,
     statistics,
 )
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """The recorder starts before Home Assistant's other parts, as the fixtures require."""
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
@@ -25,13 +24,6 @@ from .recording import (
 )
 
 OUR_HOUR = (FIRST_READING, 5000.5, 0.3)
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """The recorder starts before Home Assistant's other parts, as the fixtures require."""
 
 
 @pytest.fixture
