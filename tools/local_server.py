@@ -16,8 +16,12 @@ import subprocess
 import sys
 
 # The Debian root's package lists may be older than their validity while still the newest
-# the mirror serves to this machine: accept them as they are.
-_APT = ["apt-get", "-qq", "-o", "Acquire::Check-Valid-Until=false"]
+# the mirror serves to this machine: accept them as they are. Another install running (a
+# second checkout's tests) is waited for rather than failed on.
+_APT = [
+    *("apt-get", "-qq", "-o", "Acquire::Check-Valid-Until=false"),
+    *("-o", "DPkg::Lock::Timeout=300"),
+]
 
 
 def apt_install(package: str) -> None:
