@@ -1,9 +1,11 @@
-"""The `adopt_history` action: another integration's statistics of an index become ours.
+"""Adopting history: another integration's statistics of an index become ours.
 
+The `adopt_history` action and the meter's options step (config_flow.py) both plan with
+`async_plan_adoption` (every check, nothing written) and write with `async_adopt`.
 Reads and writes through the recorder's statistics API only (statistics_during_period,
-async_import_statistics, async_adjust_statistics); the arithmetic is meter/history.py's.
-What each index was given is kept in a store, so that running the action again (even with
-another source) replaces what the first run wrote instead of adding to it.
+async_import_statistics, async_adjust_statistics, async_clear_statistics); the arithmetic
+is meter/history.py's. What each index was given is kept in a store, so that adopting again
+(even from another source) replaces what the earlier run wrote instead of adding to it.
 """
 
 from __future__ import annotations
