@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
@@ -627,12 +628,15 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         misfit: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
         indexes = index_entity_ids(self.hass, self.config_entry)
+        ours = er.async_entries_for_config_entry(
+            er.async_get(self.hass), self.config_entry.entry_id
+        )
         sources = EntitySelector(
             EntitySelectorConfig(
                 filter=[
                     EntityWithDeviceFilterSelectorConfig(domain="sensor", device_class="energy")
                 ],
-                exclude_entities=indexes,
+                exclude_entities=[registered.entity_id for registered in ours],
             )
         )
         schema = probatio.Schema({probatio.Optional(index): sources for index in indexes})

@@ -150,6 +150,23 @@ async def test_the_confirmation_writes_what_is_true_when_confirming(
     assert await statistics(hass, recorded, FIRST_READING - 4 * HOUR) == adopted
 
 
+async def test_a_source_that_no_longer_fits_when_confirming_is_refused_then(
+    hass: HomeAssistant, loaded_simulator: MockConfigEntry, recorded: str
+) -> None:
+    """The check runs again on confirming: an hour recorded meanwhile that goes backwards."""
+    form = await history_form(hass, loaded_simulator)
+    confirm = await hass.config_entries.options.async_configure(
+        form["flow_id"], {recorded: OLD_SENSOR}
+    )
+    assert confirm["step_id"] == "history_confirm"
+    earlier = [(FIRST_READING - 4 * HOUR, 5_100_000.0, 900.0)]
+    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, earlier)
+    refused = await hass.config_entries.options.async_configure(confirm["flow_id"], {})
+    assert refused["step_id"] == "history"
+    assert refused["errors"] == {"base": "history_backwards"}
+    assert await statistics(hass, recorded, FIRST_READING - 4 * HOUR) == [OUR_HOUR]
+
+
 async def test_the_history_step_waits_for_the_meters_indexes(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, loaded_simulator: MockConfigEntry
 ) -> None:
