@@ -1,10 +1,11 @@
-"""Database growth per day of the meter at its default policy, on SQLite and on PostgreSQL.
+"""Database growth per day of the meter at its default policy, on SQLite, PostgreSQL, MariaDB.
 
 Starts Home Assistant (bootstrap, recorder) in a temporary configuration, once per database:
-SQLite (the recorder's default file) and PostgreSQL (a throw-away cluster of Debian's packages,
-tools/postgresql.py, installed when missing). Adds the simulated meter (standard mode, Tempo,
-6 kVA) with its default options, stops its real-time source and feeds it one frame per second
-of a simulated clock (winter evening peak), then measures the recorder's tables apart:
+SQLite (the recorder's default file), PostgreSQL and MariaDB (throw-away servers of Debian's
+packages, tools/postgresql.py and tools/mariadb.py, installed when missing). Adds the
+simulated meter (standard mode, Tempo, 6 kVA) with its default options, stops its real-time
+source and feeds it one frame per second of a simulated clock (winter evening peak), then
+measures the recorder's tables apart:
 
 - states (states, state_attributes, states_meta): their growth over the simulated hours,
   scaled to a day;
@@ -48,6 +49,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from benchmarks.home_assistant import settle, simulator_entry, start_home_assistant
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import TicMode
+from tools.mariadb import MariaDB, mariadb_server
 from tools.postgresql import PostgreSQL, postgresql_server
 
 # 17:00 in Paris, a winter evening peak; ahead of the real clock, which the timers of the
@@ -58,6 +60,7 @@ STATES_TABLES = ("states", "state_attributes", "states_meta")
 STATISTICS_TABLES = {"hourly": ("statistics",), "five_minutes": ("statistics_short_term",)}
 META_TABLES = ("statistics_meta",)
 MB = 1e6
+BACKENDS = ("sqlite", "postgresql", "mariadb")
 
 type TableSizes = Callable[[], dict[str, int]]
 
@@ -67,19 +70,23 @@ async def measure(backend: str, hours: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         config_dir = Path(tmp)
         if backend == "postgresql":
-            with postgresql_server() as server:
-                return await _measure(config_dir, hours, server.create_database("recorder"), server)
-        return await _measure(config_dir, hours, None, None)
+            with postgresql_server() as postgresql:
+                url = postgresql.create_database("recorder")
+                return await _measure(config_dir, hours, url, _postgresql_sizes(postgresql))
+        if backend == "mariadb":
+            with mariadb_server() as mariadb:
+                url = mariadb.create_database("recorder")
+                return await _measure(config_dir, hours, url, _mariadb_sizes(mariadb))
+        return await _measure(config_dir, hours, None, _sqlite_sizes(config_dir))
 
 
 async def _measure(
-    config_dir: Path, hours: float, db_url: str | None, server: PostgreSQL | None
+    config_dir: Path, hours: float, db_url: str | None, sizes: TableSizes
 ) -> dict[str, float]:
     recorder = "recorder:\n  commit_interval: 1\n"
     if db_url is not None:
         recorder += f"  db_url: {db_url}\n"
     hass = await start_home_assistant(config_dir, recorder)
-    sizes = _postgresql_sizes(server) if server else _sqlite_sizes(config_dir)
     entry = simulator_entry({})
     await hass.config_entries.async_add(entry)
     await hass.async_block_till_done()
@@ -184,6 +191,21 @@ def _postgresql_sizes(server: PostgreSQL) -> TableSizes:
     return sizes
 
 
+def _mariadb_sizes(server: MariaDB) -> TableSizes:
+    """Bytes of each table with its indexes (InnoDB's pages in use, statistics made anew)."""
+
+    def sizes() -> dict[str, int]:
+        tables = server.sql("SHOW TABLES", "recorder").split()
+        server.sql(f"ANALYZE TABLE {', '.join(tables)}", "recorder")
+        text = server.sql(
+            "SELECT table_name, data_length + index_length FROM information_schema.tables"
+            " WHERE table_schema = 'recorder'"
+        )
+        return {name: int(size) for name, size in (line.split() for line in text.splitlines())}
+
+    return sizes
+
+
 def main(hours: float) -> None:
     """Measure each backend in a fresh process (Home Assistant starts once per process)."""
     print(f"{hours:g} h of standard-mode frames, one per second, default update policy\n")
@@ -192,7 +214,7 @@ def main(hours: float) -> None:
         " | 5-minute statistics per day | one year, default purge |"
     )
     print("| --- | --- | --- | --- | --- | --- |")
-    for backend in ("sqlite", "postgresql"):
+    for backend in BACKENDS:
         result = subprocess.run(
             [sys.executable, __file__, "--hours", str(hours), "--backend", backend],
             check=True,
@@ -212,7 +234,7 @@ def main(hours: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=float, default=1.0)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="one (internal)")
+    parser.add_argument("--backend", choices=BACKENDS, help="one (internal)")
     arguments = parser.parse_args()
     if arguments.backend is None:
         main(arguments.hours)

@@ -215,7 +215,11 @@ def test_every_translation_key_used_in_code_exists(translations: dict[str, Any])
         assert any(key in translations[section] for section in sections) or any(
             key in platform for platform in platforms
         ), key
-    assert set(translations["options"]["step"]["init"]["menu_options"]) == {"settings", "prices"}
+    assert set(translations["options"]["step"]["init"]["menu_options"]) == {
+        "settings",
+        "prices",
+        "history",
+    }
     assert translations["options"]["step"]["settings"]["data"]
     prices = translations["options"]["step"]["prices"]["data"]
     for period in INDEX_PERIODS:  # a price for each period an index can be named after

@@ -6,58 +6,40 @@ imported. The cluster lives in a temporary folder, owned by the `postgres` user 
 root (PostgreSQL refuses to run as root), and is removed with it when stopped.
 """
 
-# ruff: noqa: S603 - the commands run are PostgreSQL's, apt's and pip's, with arguments made here
+# ruff: noqa: S603 - the commands run are PostgreSQL's, with arguments made here
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-import importlib.util
 import os
 from pathlib import Path
 import pwd
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
+
+from tools.local_server import apt_install, free_port, pip_install_missing
 
 # The driver Home Assistant's recorder uses for postgresql:// URLs (requirements_test.txt).
 DRIVER = "psycopg2-binary==2.9.13"
 _BINARIES = Path("/usr/lib/postgresql")
-# The Debian root's package lists may be older than their validity while still the newest
-# the mirror serves to this machine: accept them as they are.
-_APT = ["apt-get", "-qq", "-o", "Acquire::Check-Valid-Until=false"]
 
 
 def ensure_installed() -> Path:
     """The folder of PostgreSQL's server programs, installing Debian's package if needed."""
     if (found := _binaries()) is None:
-        environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run([*_APT, "update"], check=True, env=environment)
-        subprocess.run(
-            [*_APT, "install", "-y", "--no-install-recommends", "postgresql"],
-            check=True,
-            env=environment,
-        )
+        apt_install("postgresql")
         found = _binaries()
     if found is None:
         raise RuntimeError("PostgreSQL's programs are not in /usr/lib/postgresql")
-    if importlib.util.find_spec("psycopg2") is None:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", DRIVER], check=True)
-        importlib.invalidate_caches()
+    pip_install_missing("psycopg2", DRIVER)
     return found
 
 
 def _binaries() -> Path | None:
     versions = sorted(_BINARIES.glob("*/bin/initdb"), key=lambda path: int(path.parts[-3]))
     return versions[-1].parent if versions else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgreSQL:
@@ -117,7 +99,7 @@ def postgresql_server(*, durable: bool = True) -> Iterator[PostgreSQL]:
         initdb = [str(binaries / "initdb"), "-D", str(data), "-U", "postgres"]
         initdb += ["--auth=trust", "--encoding=UTF8", "--no-sync"]
         subprocess.run(_as_owner(owner, initdb), check=True, capture_output=True)
-        port = _free_port()
+        port = free_port()
         settings = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
         if not durable:
             settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

@@ -1,9 +1,11 @@
-"""The `adopt_history` action: another integration's statistics of an index become ours.
+"""Adopting history: another integration's statistics of an index become ours.
 
+The `adopt_history` action and the meter's options step (config_flow.py) both plan with
+`async_plan_adoption` (every check, nothing written) and write with `async_adopt`.
 Reads and writes through the recorder's statistics API only (statistics_during_period,
-async_import_statistics, async_adjust_statistics); the arithmetic is meter/history.py's.
-What each index was given is kept in a store, so that running the action again (even with
-another source) replaces what the first run wrote instead of adding to it.
+async_import_statistics, async_adjust_statistics, async_clear_statistics); the arithmetic
+is meter/history.py's. What each index was given is kept in a store, so that adopting again
+(even from another source) replaces what the earlier run wrote instead of adding to it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict, cast
 
 from homeassistant.components.recorder import get_instance
+from homeassistant.components.recorder.db_schema import StatisticsShortTerm
 from homeassistant.components.recorder.models import StatisticData, StatisticMetaData
 from homeassistant.components.recorder.statistics import (
     StatisticsRow,
@@ -94,46 +97,72 @@ async def _async_adopt_history(call: ServiceCall) -> ServiceResponse:
         hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
     dry_run: bool = call.data[ATTR_DRY_RUN]
-    sources: dict[str, str] = call.data[ATTR_SOURCES]
-    store = _store(hass)
-    adopted = await store.async_load() or {}
-    # Every index is checked before anything is written: all or nothing.
+    plans = await async_plan_adoption(hass, entry, call.data[ATTR_SOURCES])
+    if not dry_run:
+        await async_adopt(hass, plans)
+    report = [plan.report() for plan in plans]
+    return {"dry_run": dry_run, "indexes": cast(list[JsonValueType], report)}
+
+
+async def async_plan_adoption(
+    hass: HomeAssistant, entry: GestionEnergieConfigEntry, sources: dict[str, str]
+) -> list[AdoptionPlan]:
+    """What adopting each source (by our index sensor) would write, nothing written.
+
+    Every index is checked before anything is written (all or nothing): a misfit raises a
+    ServiceValidationError whose translation key and placeholders say why.
+    """
+    adopted = await _store(hass).async_load() or {}
     plans = []
     for entity_id, source_id in sources.items():
         unique_id = _index_unique_id(hass, entry, entity_id)
         plans.append(
             await _async_plan(hass, entity_id, source_id, adopted.get(unique_id), unique_id)
         )
-    report = []
+    return plans
+
+
+async def async_adopt(hass: HomeAssistant, plans: list[AdoptionPlan]) -> None:
+    """Write what was planned, and keep what each index was given."""
+    store = _store(hass)
+    adopted = await store.async_load() or {}
     for plan in plans:
-        if not dry_run:
-            _write(hass, plan)
-            adopted[plan.unique_id] = _Adopted(
-                cutoff=plan.cutoff.timestamp(),
-                adjustment_wh=plan.adoption.total_adjustment_wh,
-                source=plan.source_id,
-            )
-        report.append(plan.report())
-    if not dry_run:
-        await store.async_save(adopted)
-    return {"dry_run": dry_run, "indexes": cast(list[JsonValueType], report)}
+        await _async_write(hass, plan)
+        adopted[plan.unique_id] = _Adopted(
+            cutoff=plan.cutoff.timestamp(),
+            adjustment_wh=plan.adoption.total_adjustment_wh,
+            source=plan.source_id,
+        )
+    await store.async_save(adopted)
+
+
+def index_entity_ids(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> list[str]:
+    """The enabled energy-index sensors of this meter, whose history can be adopted."""
+    return sorted(
+        registered.entity_id
+        for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if registered.disabled_by is None and _is_index(entry, registered)
+    )
+
+
+def _is_index(entry: GestionEnergieConfigEntry, registered: er.RegistryEntry) -> bool:
+    prefix = f"{entry.unique_id}_"
+    return (
+        registered.config_entry_id == entry.entry_id
+        and registered.unique_id.startswith(prefix)
+        and registered.unique_id.removeprefix(prefix) in _INDEX_KEYS
+    )
 
 
 def _index_unique_id(hass: HomeAssistant, entry: GestionEnergieConfigEntry, entity_id: str) -> str:
     """The unique id of one of this meter's energy indexes, or a translated refusal."""
     registered = er.async_get(hass).async_get(entity_id)
-    prefix = f"{entry.unique_id}_"
-    if (
-        registered is None
-        or registered.config_entry_id != entry.entry_id
-        or not registered.unique_id.startswith(prefix)
-        or registered.unique_id.removeprefix(prefix) not in _INDEX_KEYS
-    ):
+    if registered is None or not _is_index(entry, registered):
         raise _error("not_an_index", entity=entity_id, meter=entry.title)
     return registered.unique_id
 
 
-class _Plan:
+class AdoptionPlan:
     """What adopting one source into one index writes."""
 
     def __init__(
@@ -144,27 +173,44 @@ class _Plan:
         cutoff: datetime,
         adoption: Adoption,
         metadata: StatisticMetaData,
+        hours_removed: int,
     ) -> None:
+        """Keep what `_async_plan` found."""
         self.unique_id = unique_id
         self.entity_id = entity_id
         self.source_id = source_id
         self.cutoff = cutoff
         self.adoption = adoption
         self.metadata = metadata  # our statistic's, whose unit the rows are written in
+        # The hours an earlier adoption wrote that this one does not cover: they go.
+        self.hours_removed = hours_removed
 
     @property
     def unit(self) -> str:
+        """Our statistic's unit."""
         return cast(str, self.metadata["unit_of_measurement"])
 
     def to_unit(self, wh: float) -> float:
+        """Watt-hours in our statistic's unit."""
         return EnergyConverter.convert(wh, _WH, self.unit)
 
+    def statistic(self, row: HourRow, raised_wh: float = 0.0) -> StatisticData:
+        """A row to write, in our unit, its sum raised by `raised_wh`."""
+        written = StatisticData(
+            start=row.start, sum=self.to_unit(cast(float, row.sum_wh) + raised_wh)
+        )
+        if row.state_wh is not None:
+            written["state"] = self.to_unit(row.state_wh)
+        return written
+
     def report(self) -> dict[str, Any]:
+        """What is written, as the action reports it."""
         rows = self.adoption.rows
         return {
             "entity_id": self.entity_id,
             "source": self.source_id,
             "hours": len(rows),
+            "hours_removed": self.hours_removed,
             "first_hour": rows[0].start.isoformat(),
             "last_hour": rows[-1].start.isoformat(),
             "until": self.cutoff.isoformat(),
@@ -180,7 +226,7 @@ async def _async_plan(
     source_id: str,
     adopted: _Adopted | None,
     unique_id: str,
-) -> _Plan:
+) -> AdoptionPlan:
     recorder = get_instance(hass)
     metadata = await recorder.async_add_executor_job(
         lambda: get_metadata(hass, statistic_ids={entity_id, source_id})
@@ -214,7 +260,11 @@ async def _async_plan(
     except HistoryMisfitError as misfit:
         at = "" if misfit.at is None else misfit.at.isoformat()
         raise _error(misfit.misfit.value, source=source_id, entity=entity_id, at=at) from None
-    return _Plan(unique_id, entity_id, source_id, cutoff, adoption, our_meta)
+    hours_removed = 0
+    if adopted is not None:  # every hour of ours before the cutoff is an earlier adoption's
+        earlier = await _async_rows(hass, entity_id, _EPOCH, cutoff, periods=("hour",))
+        hours_removed = len({row.start for row in earlier} - {row.start for row in adoption.rows})
+    return AdoptionPlan(unique_id, entity_id, source_id, cutoff, adoption, our_meta, hours_removed)
 
 
 async def _async_rows(
@@ -250,19 +300,26 @@ async def _async_rows(
     return await get_instance(hass).async_add_executor_job(read)
 
 
-def _write(hass: HomeAssistant, plan: _Plan) -> None:
+async def _async_write(hass: HomeAssistant, plan: AdoptionPlan) -> None:
     """The source's hours, in our unit; then our own sums raised to continue them."""
-    rows = []
-    for row in plan.adoption.rows:
-        written = StatisticData(start=row.start, sum=plan.to_unit(cast(float, row.sum_wh)))
-        if row.state_wh is not None:
-            written["state"] = plan.to_unit(row.state_wh)
-        rows.append(written)
-    async_import_statistics(hass, plan.metadata, rows)
-    if plan.adoption.adjustment_wh:
-        get_instance(hass).async_adjust_statistics(
-            plan.entity_id, plan.cutoff, plan.adoption.adjustment_wh, _WH
-        )
+    adopted = [plan.statistic(row) for row in plan.adoption.rows]
+    if not plan.hours_removed:
+        async_import_statistics(hass, plan.metadata, adopted)
+        if plan.adoption.adjustment_wh:
+            get_instance(hass).async_adjust_statistics(
+                plan.entity_id, plan.cutoff, plan.adoption.adjustment_wh, _WH
+            )
+        return
+    # The recorder's API removes no single rows: our statistic is cleared and written again,
+    # the new source's hours, then ours (hourly and 5-minute) with their sums raised.
+    raised: dict[str, list[StatisticData]] = {}
+    for period in ("hour", "5minute"):
+        rows = await _async_rows(hass, plan.entity_id, plan.cutoff, None, periods=(period,))
+        raised[period] = [plan.statistic(row, plan.adoption.adjustment_wh) for row in rows]
+    recorder = get_instance(hass)
+    recorder.async_clear_statistics([plan.entity_id])
+    async_import_statistics(hass, plan.metadata, adopted + raised["hour"])
+    recorder.async_import_statistics(plan.metadata, raised["5minute"], StatisticsShortTerm)
 
 
 @callback

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 import errno
 import re
 from types import MappingProxyType
@@ -18,9 +19,12 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_TOKEN
 from homeassistant.core import callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
+    EntityWithDeviceFilterSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -35,10 +39,12 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import UNDEFINED
+from homeassistant.util import dt as dt_util
 import probatio
 import serialx
 
 from . import money_flow, sources_setup
+from .adopt_history import AdoptionPlan, async_adopt, async_plan_adoption, index_entity_ids
 from .const import (
     CONF_ADDRESS,
     CONF_CE_PIN,
@@ -565,11 +571,99 @@ SOURCE_SCHEMAS: dict[str, Callable[[dict[str, Any]], Awaitable[probatio.Schema]]
 
 
 class GestionEnergieOptionsFlow(OptionsFlow):
-    """The update policy and load shedding's timing, or the prices."""
+    """The update policy and load shedding's timing, the prices, or adopting a history."""
+
+    _history_sources: dict[str, str]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Which options to change."""
-        return self.async_show_menu(step_id="init", menu_options=["settings", "prices"])
+        return self.async_show_menu(step_id="init", menu_options=["settings", "prices", "history"])
+
+    async def async_step_history(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """For each of our indexes, the old integration's sensor whose history it takes."""
+        entry = self.config_entry
+        loaded = getattr(entry, "runtime_data", None) is not None
+        if "recorder" not in self.hass.config.components or not loaded:
+            return self.async_abort(reason="history_unavailable")
+        if not index_entity_ids(self.hass, entry):
+            return self.async_abort(reason="no_periods_yet")
+        if user_input is None:
+            return self._history_form({}, {})
+        sources = {index: source for index, source in user_input.items() if source}
+        if not sources:
+            return self._history_form({"base": "no_source_chosen"}, user_input)
+        self._history_sources = sources
+        return await self.async_step_history_confirm()
+
+    async def async_step_history_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """What would be copied (a dry run, planned again on confirming); then written."""
+        sources = self._history_sources
+        try:
+            plans = await async_plan_adoption(self.hass, self.config_entry, sources)
+        except ServiceValidationError as misfit:  # the action's checks, its translated reasons
+            return self._history_form(
+                {"base": misfit.translation_key or "unknown"},
+                sources,
+                misfit.translation_placeholders or {},
+            )
+        if user_input is not None:
+            await async_adopt(self.hass, plans)
+            return self.async_abort(
+                reason="history_adopted", description_placeholders={"indexes": str(len(plans))}
+            )
+        return self.async_show_form(
+            step_id="history_confirm",
+            data_schema=probatio.Schema({}),
+            description_placeholders={"plan": await self._history_plan_text(plans)},
+        )
+
+    def _history_form(
+        self,
+        errors: dict[str, str],
+        user_input: dict[str, Any],
+        misfit: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        indexes = index_entity_ids(self.hass, self.config_entry)
+        ours = er.async_entries_for_config_entry(
+            er.async_get(self.hass), self.config_entry.entry_id
+        )
+        sources = EntitySelector(
+            EntitySelectorConfig(
+                filter=[
+                    EntityWithDeviceFilterSelectorConfig(domain="sensor", device_class="energy")
+                ],
+                exclude_entities=[registered.entity_id for registered in ours],
+            )
+        )
+        schema = probatio.Schema({probatio.Optional(index): sources for index in indexes})
+        # Every error's placeholders, named whichever error is shown.
+        placeholders = {"entity": "-", "source": "-", "at": "-", "meter": self.config_entry.title}
+        return self.async_show_form(
+            step_id="history",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders={**placeholders, **(misfit or {})},
+        )
+
+    async def _history_plan_text(self, plans: list[AdoptionPlan]) -> str:
+        """One line per index, from the translated template (placeholders of the report)."""
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+        )
+        line = strings.get(f"component.{DOMAIN}.exceptions.history_plan_line.message")
+        lines = []
+        for plan in plans:
+            report = plan.report()
+            for key in ("first_hour", "last_hour", "until"):
+                at = dt_util.as_local(datetime.fromisoformat(report[key]))
+                report[key] = at.strftime("%Y-%m-%d %H:%M")
+            values = {key: str(value) for key, value in report.items()}
+            lines.append(f"- {line.format_map(values) if line else values}")
+        return "\n".join(lines)
 
     async def async_step_prices(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """A dated price set, with a price for each period the meter reports."""

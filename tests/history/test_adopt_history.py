@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -17,47 +16,26 @@ from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
 
 from .recording import (
+    FIRST_READING,
+    FIVE_MINUTES,
+    HOUR,
+    OLD_HOURS,
+    OLD_SENSOR,
     compile_statistics,
     import_source_history,
     index_entity_id,
     read_index,
+    record_first_hour,
     statistics,
 )
-
-FIRST_READING = datetime(2026, 3, 1, 10, tzinfo=UTC)  # the hour of this meter's first reading
-HOUR = timedelta(hours=1)
-FIVE = timedelta(minutes=5)
-OLD_SENSOR = "sensor.linkytic_index_hchc"
-# The old integration's hours before ours (Wh): index at each hour's end, and its sum;
-# its hour of 10:00 overlaps ours and is not taken.
-OLD_HOURS = [
-    (FIRST_READING - 3 * HOUR, 4_999_000.0, 1_000.0),
-    (FIRST_READING - 2 * HOUR, 4_999_500.0, 1_500.0),
-    (FIRST_READING - HOUR, 5_000_000.0, 2_000.0),
-    (FIRST_READING, 5_000_300.0, 2_300.0),
-]
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """The recorder starts before Home Assistant's other parts, as the fixtures require."""
 
 
 @pytest.fixture
 async def recorded(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, coordinator: MeterCoordinator
 ) -> str:
-    """An hour of this meter's index 1 compiled into statistics; the old sensor's history.
-
-    This meter first reads 5 000 200 Wh at 10:00:30, then 5 000 300, then 5 000 500.
-    """
-    for minute, wh in ((0.5, 5_000_200), (20, 5_000_300), (50, 5_000_500)):
-        await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=minute), wh)
-    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + HOUR)
-    await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
-    return index_entity_id(hass)
+    """An hour of this meter's index 1 compiled into statistics; the old sensor's history."""
+    return await record_first_hour(hass, freezer, coordinator)
 
 
 async def adopt(
@@ -90,6 +68,7 @@ async def test_a_history_is_adopted_once_and_the_series_goes_on(
         "entity_id": ours,
         "source": OLD_SENSOR,
         "hours": 3,
+        "hours_removed": 0,
         "first_hour": (FIRST_READING - 3 * HOUR).isoformat(),
         "last_hour": (FIRST_READING - HOUR).isoformat(),
         "until": FIRST_READING.isoformat(),
@@ -121,7 +100,9 @@ async def test_a_history_is_adopted_once_and_the_series_goes_on(
     await read_index(
         hass, coordinator, freezer, FIRST_READING + HOUR + timedelta(minutes=1), 5_000_600
     )
-    await compile_statistics(hass, freezer, FIRST_READING + HOUR, FIRST_READING + HOUR + 2 * FIVE)
+    await compile_statistics(
+        hass, freezer, FIRST_READING + HOUR, FIRST_READING + HOUR + 2 * FIVE_MINUTES
+    )
     five_minutes = await statistics(hass, ours, FIRST_READING + HOUR, "5minute")
     assert five_minutes[-1][1:] == (5000.6, 2.4)
 
@@ -189,15 +170,50 @@ async def test_a_history_adopted_in_the_first_hour_is_continued_by_its_hourly_ro
 ) -> None:
     """Only 5-minute statistics exist yet: the hour compiled later carries the raised sums."""
     await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=1), 5_000_200)
-    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + 2 * FIVE)
+    await compile_statistics(hass, freezer, FIRST_READING, FIRST_READING + 2 * FIVE_MINUTES)
     await import_source_history(hass, OLD_SENSOR, UnitOfEnergy.WATT_HOUR, OLD_HOURS)
     ours = index_entity_id(hass)
     assert await statistics(hass, ours, FIRST_READING) == []
     response = await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
     assert response["indexes"][0]["until"] == FIRST_READING.isoformat()
     await read_index(hass, coordinator, freezer, FIRST_READING + timedelta(minutes=40), 5_000_500)
-    await compile_statistics(hass, freezer, FIRST_READING + 2 * FIVE, FIRST_READING + HOUR)
+    await compile_statistics(hass, freezer, FIRST_READING + 2 * FIVE_MINUTES, FIRST_READING + HOUR)
     assert (await statistics(hass, ours, FIRST_READING - HOUR)) == [
         (FIRST_READING - HOUR, 5000.0, 2.0),
         (FIRST_READING, 5000.5, 2.3),
     ]
+
+
+async def test_adopting_again_from_a_shorter_history_equals_adopting_it_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    coordinator: MeterCoordinator,
+    loaded_simulator: MockConfigEntry,
+    recorded: str,
+) -> None:
+    """The hour only the first source had goes; sums, hourly and 5-minute, follow the second."""
+    ours = recorded
+    await adopt(hass, loaded_simulator, {ours: OLD_SENSOR})
+    shorter = [(FIRST_READING - 2 * HOUR, 4_999_500.0, 100.0), (FIRST_READING - HOUR, 5.0e6, 600.0)]
+    await import_source_history(hass, "sensor.zlinky_index", UnitOfEnergy.WATT_HOUR, shorter)
+    response = await adopt(hass, loaded_simulator, {ours: "sensor.zlinky_index"})
+    report = response["indexes"][0]
+    assert report["sum_adjustment"] == pytest.approx(-1.4)  # 0.6 - 2.0 kWh
+    assert report["hours_removed"] == 1  # 07:00, which only the first source had
+    assert await statistics(hass, ours, FIRST_READING - 4 * HOUR) == [
+        (FIRST_READING - 2 * HOUR, 4999.5, 0.1),
+        (FIRST_READING - HOUR, 5000.0, 0.6),
+        (FIRST_READING, 5000.5, 0.9),
+    ]
+    five_minutes = await statistics(hass, ours, FIRST_READING, "5minute")
+    assert five_minutes[0][2] == pytest.approx(0.6)  # 5 000 200 Wh, our first reading
+    assert five_minutes[-1][1:] == (5000.5, 0.9)
+    # And the recorder's next 5-minute statistics go on from there.
+    await read_index(
+        hass, coordinator, freezer, FIRST_READING + HOUR + timedelta(minutes=1), 5_000_600
+    )
+    await compile_statistics(
+        hass, freezer, FIRST_READING + HOUR, FIRST_READING + HOUR + 2 * FIVE_MINUTES
+    )
+    five_minutes = await statistics(hass, ours, FIRST_READING + HOUR, "5minute")
+    assert five_minutes[-1][1:] == (5000.6, 1.0)
