@@ -100,10 +100,11 @@ class Instance:
         custom = self.config_dir / "custom_components"
         custom.mkdir()
         (custom / DOMAIN).symlink_to(INTEGRATION)
+        # No http: block: Home Assistant takes one as a trial, reverted with a restart unless
+        # confirmed within 5 minutes (seen here: every run longer than that went wrong).
+        # SETUP_PORT sets the port of a configuration without HTTP settings.
         (self.config_dir / "configuration.yaml").write_text(
-            f"http:\n  server_host: 127.0.0.1\n  server_port: {self.port}\n"
-            "recorder:\nonboarding:\nconfig:\n",
-            encoding="utf-8",
+            "recorder:\nonboarding:\nconfig:\n", encoding="utf-8"
         )
         log = (self.config_dir / "stdout.log").open("wb")
         profiler = [] if self.profile is None else ["-m", "cProfile", "-o", str(self.profile)]
@@ -120,6 +121,7 @@ class Instance:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, "SETUP_PORT": str(self.port)},
         )
 
     @property
@@ -190,6 +192,14 @@ class Instance:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def starts(self) -> int:
+        """Times Home Assistant started in this process (more than once: it restarted).
+
+        Each start with --skip-pip warns that it skips pip: a line logged at the default level.
+        """
+        log = (self.config_dir / "stdout.log").read_text(encoding="utf-8", errors="replace")
+        return log.count("Skipping pip installation")
 
     def used_bytes(self) -> int:
         """Bytes the database's tables and indexes hold (the write-ahead log's included).
@@ -271,13 +281,17 @@ def main(minutes: float, warmup: float, start_hour: int, profile: Path | None) -
         busy.stop()
         idle.stop()
         writes = busy.meter_writes(start, end)
+        restarted = [i.config_dir.name for i in (busy, idle) if i.starts() != 1]
     hours = (end - start) / 3600
     total = sum(writes.values())
     print(f"\n{minutes:g} min measured after {warmup:g} s of warm-up, {frames} frames sent")
     print(f"{lost} writes refused by the pseudo-terminal during the window (should be 0)")
     print(f"refused writes since the start, by error: {dict(meter.lost_errors)}")
+    print(f"{meter.frames} frames sent since the start (for the reads per frame of --profile)")
     if lost:
         print("WARNING: Home Assistant stopped reading the port for a while: figures not valid")
+    if restarted:
+        print(f"WARNING: Home Assistant restarted during the run ({restarted}): figures not valid")
     print(f"load average (1 min) {load_before:.2f} at the start, {load_after:.2f} at the end\n")
     print("| figure | value |")
     print("| --- | --- |")
