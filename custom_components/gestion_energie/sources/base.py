@@ -64,17 +64,20 @@ class SourceSilentError(ConnectionError):
 
 
 class FramePacer:
-    """When to read a byte stream again, so that a frame costs a few reads, not dozens.
+    """When to read a byte stream again, so that a frame costs about two reads, not dozens.
 
     An adapter hands a 9600-baud line over a few bytes at a time, and every read wakes the
     event loop for a few bytes of a frame that is not whole yet. A frame lasts about as long
     as the one before it: once its start (STX) is read, reading pauses (the bytes wait in the
-    kernel) until shortly before the time it should end, then goes on as bytes come until its
-    end (ETX). A frame shorter than the last one is read a little late at worst, and the next
-    pause is guessed from it.
+    kernel) until just after the time it should end, then goes on as bytes come until its end
+    (ETX). A frame shorter than the last one is read that much late (a few milliseconds: the
+    lengths of a meter's frames differ by a few characters), and the next pause is guessed
+    from it.
     """
 
-    EARLY = 0.05  # read again this share of the last frame's duration before its end
+    # Read again this share of the last frame's duration after its end would come: frames
+    # a few characters longer are still whole then (at 9600 baud, 16 ms of 0.8 s).
+    LATE = 0.02
     LONGEST = 5.0  # seconds: a longer "frame" lost its end, it tells nothing
     # Seconds at most between two reads: the kernel holds only 4 KB of a tty's input (4.3 s
     # at 9600 baud); beyond, bytes are lost, frames break, and their lengths mislead.
@@ -98,7 +101,7 @@ class FramePacer:
             self._started = now
         if self._started is None or self._duration is None:
             return 0.0
-        pause = self._started + self._duration * (1 - self.EARLY) - now
+        pause = self._started + self._duration * (1 + self.LATE) - now
         return min(pause, self.LONGEST_PAUSE) if pause >= self.SHORTEST_PAUSE else 0.0
 
 
