@@ -35,6 +35,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     HomeAssistant,
+    State,
     callback,
 )
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -65,6 +66,7 @@ from .shedding import (
     RaiseLongShed,
     Reason,
     Restore,
+    Run,
     Shed,
     SheddingEngine,
     SheddingSettings,
@@ -123,7 +125,8 @@ class LoadStatus:
     SHED = "shed"
     OVERRIDE = "override"  # the user switched it on while shed: left alone for a while
     BOOST = "boost"  # kept on for a while at the user's request
-    OPTIONS = (ON, OFF, SHED, OVERRIDE, BOOST)
+    MIN_RUN = "min_run"  # switched on by the engine for its minimum run of the day
+    OPTIONS = (ON, OFF, SHED, OVERRIDE, BOOST, MIN_RUN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,9 @@ class SheddingManager:
         # By entity: the user's own state, read as the engine first takes a load down, to
         # undo every step to exactly it; kept until the engine has let go of the load.
         self._user_states: dict[str, Snapshot] = {}
+        # By entity: the user's own off, read as the engine switches a load on for its minimum
+        # run, to switch it back to exactly that once the run is done.
+        self._run_users: dict[str, Snapshot] = {}
         self._raised: set[str] = set()  # switches with a long-shed issue up
         self._nothing_left = False  # the cut is coming and no load is left to shed
         self._last_frame_time: float | None = None
@@ -320,6 +326,11 @@ class SheddingManager:
                 for switch, user in stored.get("user_states", {}).items()
                 if switch in self.loads
             }
+            self._run_users = {
+                switch: dict(user)
+                for switch, user in stored.get("run_users", {}).items()
+                if switch in self.loads
+            }
             self.engine = SheddingEngine.from_dict(stored["engine"], self.settings, self._configs())
         except (KeyError, TypeError, ValueError) as err:
             LOGGER.warning("Ignoring the saved shedding state of %s: %s", self.entry.title, err)
@@ -327,6 +338,7 @@ class SheddingManager:
             self._priorities = {}
             self._boosts = {}
             self._user_states = {}
+            self._run_users = {}
             self.engine = SheddingEngine(self.settings, self._configs())
 
     # Renames
@@ -356,6 +368,8 @@ class SheddingManager:
                 self._intent[new] = self._intent.pop(old)
             if old in self._user_states:
                 self._user_states[new] = self._user_states.pop(old)
+            if old in self._run_users:
+                self._run_users[new] = self._run_users.pop(old)
             key = CONF_SWITCH
         else:
             load = self.loads[self._sensors[old]]
@@ -395,6 +409,7 @@ class SheddingManager:
             },
             "boosts": dict(self._boosts),
             "user_states": dict(self._user_states),
+            "run_users": dict(self._run_users),
         }
 
     # Listeners of the manager's entities
@@ -631,6 +646,8 @@ class SheddingManager:
         """The status sensor's value of a load."""
         if self._held(switch):
             return LoadStatus.SHED
+        if self.engine.runs_for_minimum(switch):
+            return LoadStatus.MIN_RUN
         until = self.status.overrides.get(switch)
         if until is not None:
             return LoadStatus.BOOST if self._boosts.get(switch) == until else LoadStatus.OVERRIDE
@@ -649,7 +666,9 @@ class SheddingManager:
     @callback
     def _carry_out(self, actions: Iterable[Action], now: float, *, save: bool = False) -> None:
         actions = list(actions)
-        if not self._stopped and any(isinstance(action, Shed | Restore) for action in actions):
+        if not self._stopped and any(
+            isinstance(action, Shed | Restore | Run) for action in actions
+        ):
             # On disk as the switches are commanded: a Home Assistant that dies now still
             # knows, at its next start, which loads it holds off.
             self.entry.async_create_task(
@@ -661,6 +680,8 @@ class SheddingManager:
                     self._switch(action.load, action.step, restore=False, reason=action.reason)
                 case Restore():
                     self._switch(action.load, action.step, restore=True, reason=action.reason)
+                case Run():
+                    self._run(action.load, on=action.on, reason=action.reason)
                 case Notify():
                     self._notify("load_can_return", action.load)
                 case RaiseLongShed():
@@ -675,6 +696,11 @@ class SheddingManager:
             for switch, user in self._user_states.items()
             if switch in self.loads and not self.engine.released(switch)
         }
+        self._run_users = {
+            switch: user
+            for switch, user in self._run_users.items()
+            if switch in self.loads and self.engine.runs_for_minimum(switch)
+        }
         self._clear_long_sheds()
         if save and not self._stopped:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
@@ -683,17 +709,45 @@ class SheddingManager:
 
     def _switch(self, switch: str, step: int, *, restore: bool, reason: str) -> None:
         """Take the load to `step`, and say why; nothing is sent if it cannot be reached."""
-        state = self.hass.states.get(switch)
-        if state is None or self._load_state(switch) is None:
-            # Home Assistant would skip an unavailable switch without a word.
-            LOGGER.warning("Could not %s: it is unavailable", _doing(switch, step, restore))
-            self.engine.switch_failed(switch, restore, self.now(), reachable=False)
+        state = self._reachable(switch, step, restore)
+        if state is None:
             return
         load = self.loads[switch]
         if switch not in self._user_states:
             # Read before the first step down: every step is undone to exactly this.
             self._user_states[switch] = snapshot(state) if not restore else on_state(state)
         calls = calls_for(state, load.steps, step, self._user_states[switch])
+        self._send(switch, step, calls, restore=restore, reason=reason)
+
+    def _run(self, switch: str, *, on: bool, reason: str) -> None:
+        """Switch a load the user left off on for its minimum run, or back to that off."""
+        state = self._reachable(switch, 0, on)
+        if state is None:
+            return
+        load = self.loads[switch]
+        if on:
+            self._run_users[switch] = snapshot(state)  # the user's off, to go back to
+            calls = calls_for(state, load.steps, 0, on_state(state))
+        elif (user := self._run_users.get(switch)) is not None:
+            calls = calls_for(state, load.steps, 0, user)
+        else:  # the user's off was lost: the load's off step
+            calls = calls_for(state, load.steps, load.config.last_step, {})
+        self._send(switch, 0, calls, restore=on, reason=reason)
+
+    def _reachable(self, switch: str, step: int, restore: bool) -> State | None:
+        """The entity's state, None (and the engine told) when it cannot be reached."""
+        state = self.hass.states.get(switch)
+        if state is None or self._load_state(switch) is None:
+            # Home Assistant would skip an unavailable switch without a word.
+            LOGGER.warning("Could not %s: it is unavailable", _doing(switch, step, restore))
+            self.engine.switch_failed(switch, restore, self.now(), reachable=False)
+            return None
+        return state
+
+    def _send(
+        self, switch: str, step: int, calls: list[Call], *, restore: bool, reason: str
+    ) -> None:
+        """Carry out a switching's calls under a context of ours, after its event."""
         context = Context()
         self._contexts[context.id] = step
         while len(self._contexts) > MAX_CONTEXTS:

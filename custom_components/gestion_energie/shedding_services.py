@@ -26,6 +26,7 @@ from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .shedding import (
     THRESHOLD_RATIO,
+    Action,
     Event,
     LoadChange,
     LoadState,
@@ -33,6 +34,7 @@ from .shedding import (
     Notify,
     RaiseLongShed,
     Restore,
+    Run,
     Shed,
     Tick,
     Unit,
@@ -241,12 +243,12 @@ def _async_simulate(call: ServiceCall) -> ServiceResponse:
     }
 
 
-def _describe(
-    action: Shed | Restore | Notify | RaiseLongShed, manager: SheddingManager
-) -> dict[str, Any]:
+def _describe(action: Action, manager: SheddingManager) -> dict[str, Any]:
     kind = {Shed: "shed", Restore: "restore", Notify: "notify", RaiseLongShed: "long_shed"}
     described: dict[str, Any] = {
-        "action": kind[type(action)],
+        "action": ("run_on" if action.on else "run_off")
+        if isinstance(action, Run)
+        else kind[type(action)],
         ATTR_SWITCH: action.load,
         ATTR_LOAD: manager.loads[action.load].title,
     }

@@ -26,6 +26,7 @@ from custom_components.gestion_energie.shedding import (
     LoadState,
     MeterSample,
     Restore,
+    Run,
     Shed,
     SheddingEngine,
     SheddingSettings,
@@ -125,7 +126,7 @@ class Outcome:
         return [
             time
             for time, action in self.actions
-            if isinstance(action, Shed | Restore) and action.load == load
+            if isinstance(action, Shed | Restore | Run) and action.load == load
         ]
 
     def most_commands_in_an_hour(self, load: str) -> int:
@@ -343,6 +344,13 @@ class HouseSimulation:
             self.observer(time, self.engine, actions)
         for action in actions:
             self.outcome.actions.append((time, action))
-            if isinstance(action, Shed | Restore):
+            if isinstance(action, Shed | Restore | Run):
                 switch_at = time + self.scenario.plug_latency_s
-                self._at(switch_at, _Kind.SWITCH, (action.load, action.step))
+                self._at(switch_at, _Kind.SWITCH, (action.load, _step(action, self.appliances)))
+
+
+def _step(action: Shed | Restore | Run, appliances: dict[str, Appliance]) -> int:
+    """The step an action takes a load to: a run's on is the load's full power, off its last."""
+    if isinstance(action, Run):
+        return 0 if action.on else appliances[action.load].config.last_step
+    return action.step
