@@ -726,6 +726,9 @@ class SheddingEngine:
         for phase in self._phases_by_load():
             expected = self._expected_phase_va()
             assert expected is not None  # noqa: S101 - only with phase readings
+            # 54E §7 (p. 29): a three-phase meter checks each phase on its own and trips as soon
+            # as one phase reaches the threshold; its reference per phase is a third of the
+            # whole (§6.1.2, p. 17: IR = PREF / 200 V / 3), so each phase has a third.
             limit = shed_limit / len(expected)
             if emergency is not None:
                 reason, most = emergency, 0
