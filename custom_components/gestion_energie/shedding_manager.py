@@ -142,8 +142,8 @@ class ManagedLoad:
 
     @property
     def graded(self) -> bool:
-        """Whether the entity is one of steps (not a switch, a fan or a light)."""
-        return domain_of(self.switch) not in SWITCH_DOMAINS
+        """Whether the entity is one of steps (not a switch, nor a fan or light only on-off)."""
+        return len(self.steps) > 1 or domain_of(self.switch) not in SWITCH_DOMAINS
 
 
 def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> ManagedLoad:
@@ -548,7 +548,8 @@ class SheddingManager:
             step = self._intent[switch]  # half-way through our calls: the step asked
         elif load.graded:
             user = self._user_states.get(switch)
-            step = 0 if user is None else step_shown(state, load.steps, user)
+            held = self.engine.step(switch)
+            step = 0 if user is None else step_shown(state, load.steps, user, held)
         return LoadState(switch, is_running(state, load.steps), self._power_w(load), step)
 
     def _power_w(self, load: ManagedLoad) -> float | None:
@@ -883,7 +884,7 @@ def _phase_va(values: Mapping[str, Any]) -> tuple[float, ...] | None:
 
 def _doing(switch: str, step: int, restore: bool) -> str:
     """What a switching does, for the log: `switch switch.x on`, `take climate.y to step 2`."""
-    if domain_of(switch) in SWITCH_DOMAINS:
+    if domain_of(switch) == "switch":
         return f"switch {switch} {'on' if restore else 'off'}"
     return f"take {switch} to step {step}"
 
@@ -929,7 +930,7 @@ async def async_give_back(
                 continue
             state = hass.states.get(switch)
             user = (user_states or {}).get(switch)
-            if domain_of(switch) in SWITCH_DOMAINS:
+            if domain_of(switch) == "switch" or (domain_of(switch) in SWITCH_DOMAINS and not user):
                 if state is None or state.state != STATE_OFF:
                     continue  # switched on meanwhile, or gone
                 user = {"state": STATE_ON}
