@@ -133,6 +133,36 @@ def propose_steps(state: State, declared_w: float) -> list[StepTarget]:
     ]
 
 
+def offers_steps(state: State) -> bool:
+    """Whether an entity can be shed in graded steps (not only switched off)."""
+    return domain_of(state.entity_id) in GRADED_DOMAINS or _has_levels(state)
+
+
+def step_choices(state: State) -> tuple[list[str], list[str]]:
+    """The targets an entity offers: for its graded steps, and for its last (off) step."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    if domain == "climate":
+        presets = [str(preset) for preset in attributes.get("preset_modes") or []]
+        offsets = ["-1", "-2", "-3", "-4"] if attributes.get("temperature") is not None else []
+        return [*presets, *offsets], [OFF]
+    if domain == "select":
+        options = [str(option) for option in attributes.get("options") or []]
+        offs = [option for option in options if option.lower() in OFF_OPTIONS]
+        return options, [*offs, *(option for option in options if option not in offs)]
+    if domain == "water_heater":
+        modes = [str(mode) for mode in attributes.get("operation_list") or [] if mode != OFF]
+        return modes, [OFF]
+    if domain == "number":
+        low, high = float(attributes.get("min", 0)), float(attributes.get("max", 0))
+        values = sorted({round(low + (high - low) * share) for share in (0.75, 0.5, 0.25)})
+        graded = [f"{value:g}" for value in reversed(values) if low < value < high]
+        return graded, [f"{low:g}"]
+    targets = [step.target for step in propose_steps(state, 1.0)]
+    levels = ["75", "50", "25"] if domain == "light" else targets[:-1]
+    return levels, [OFF]
+
+
 def check_steps(state: State, steps: Sequence[StepTarget]) -> str | None:
     """Return an error key when the entity cannot take these steps, else None."""
     domain = domain_of(state.entity_id)
