@@ -84,6 +84,7 @@ class Scenario:
     `restart_at`: the engine restarts from its saved state and reconciles with the switches.
     `three_phase`: a three-phase meter, each phase checked against its third of PCOUP; the
     unmanaged load is spread evenly, each appliance on its `config.phase` (None: all three).
+    `off_peak`: the intervals of off-peak hours the meter tells (none given: not known).
     """
 
     appliances: tuple[Appliance, ...]
@@ -100,6 +101,7 @@ class Scenario:
     reload_at: float | None = None
     restart_at: float | None = None
     three_phase: bool = False
+    off_peak: tuple[Interval, ...] = ()
 
     def base_va(self, time: float) -> float:
         """Return the unmanaged load at `time`."""
@@ -306,6 +308,9 @@ class HouseSimulation:
             pref_exceeded=over,
             seconds_left=seconds_left,
             phase_va=phase_va,
+            off_peak=any(start <= time < end for start, end in self.scenario.off_peak)
+            if self.scenario.off_peak
+            else None,
         )
         self._apply(time, self.engine.update_meter(sample))
 
