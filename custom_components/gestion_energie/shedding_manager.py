@@ -279,6 +279,13 @@ class SheddingManager:
             for subentry in self.entry.get_subentries_of_type(SUBENTRY_LOAD)
         }
         let_go = [switch for switch in held_by_engine(self.engine) if switch not in managed]
+        # A load the engine ran for its minimum run goes back to the user's off, as it would
+        # have once the run was met.
+        run_users = {
+            switch: user
+            for switch, user in self._run_users.items()
+            if switch not in managed and self.engine.runs_for_minimum(switch)
+        }
         for switch in let_go:
             self._raised.discard(switch)
             _clear_long_shed(self.hass, self._issue_id(switch))
@@ -288,6 +295,7 @@ class SheddingManager:
             persistent_notification.async_dismiss(self.hass, self._nothing_left_id)
         await self._store.async_save(self._data())
         await async_give_back(self.hass, self.entry, let_go, user_states=self._user_states)
+        await async_end_runs(self.hass, run_users)
 
     async def async_reload_loads(self) -> None:
         """A load was added, changed or deleted: stop, read the loads again and start again.
@@ -943,23 +951,43 @@ async def async_give_back(
             LOGGER.warning("Could not switch %s back on: %s", switch, err)
 
 
+async def async_end_runs(hass: HomeAssistant, run_users: Mapping[str, Snapshot]) -> None:
+    """Put back the user's off of loads the engine ran for their minimum run, now let go of."""
+    for switch, user in run_users.items():
+        state = hass.states.get(switch)
+        if state is None or not is_readable(state):
+            continue  # gone, or its state unknown
+        try:
+            LOGGER.info("%s is no longer managed by load shedding: back to its off", switch)
+            for domain, service, data in calls_for(state, [StepTarget("off")], 0, user):
+                await hass.services.async_call(domain, service, data, blocking=True)
+        except Exception as err:  # another integration's entity may raise anything
+            LOGGER.warning("Could not switch %s back off: %s", switch, err)
+
+
 async def async_remove_shedding(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
-    """The meter's entry is removed: give back the loads held off, and remove the saved state."""
+    """The meter's entry is removed: give back its loads, and remove the saved state.
+
+    The loads held off come back on, those run for their minimum run go back to their off.
+    """
     store = _store(hass, entry)
     stored = await store.async_load()
     held: list[str] = []
     user_states: dict[str, Snapshot] = {}
+    run_users: dict[str, Snapshot] = {}  # the loads it ran for their minimum run: kept to date
     try:
         if stored:
             saved = stored["engine"]
             loads = [_any_steps(load, saved) for load in saved["loads"]]
             held = held_by_engine(SheddingEngine.from_dict(saved, DEFAULT_SETTINGS, loads))
             user_states = dict(stored.get("user_states", {}))
+            run_users = dict(stored.get("run_users", {}))
     except (KeyError, TypeError, ValueError) as err:
         LOGGER.warning("Ignoring the saved shedding state of %s: %s", entry.title, err)
     for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
         _clear_long_shed(hass, _long_shed_id(entry.entry_id, subentry.subentry_id))
     await async_give_back(hass, entry, held, removed=True, user_states=user_states)
+    await async_end_runs(hass, run_users)
     await store.async_remove()
 
 

@@ -80,3 +80,36 @@ async def test_a_water_heater_left_off_runs_its_four_hours_off_peak_then_is_left
     assert len(on) == 1
     assert hass.states.get("sensor.demo_water_heater_celsius_status").state == "off"  # type: ignore[union-attr]
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_load_deleted_while_run_for_its_minimum_goes_back_to_the_users_off(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-01-15T10:00:00+00:00")
+    await setup_entities(hass)
+    await user_call(hass, "water_heater", "set_operation_mode", WATER_HEATER, operation_mode="off")
+    entry = add_entry(hass, LOADS)
+    await start_entry(hass, entry)
+    meter = Meter(hass, entry, freezer)
+    await meter.frames(2000, 40)
+    assert heater(hass)[0] != "off"  # running for its minimum
+    hass.config_entries.async_remove_subentry(entry, "load0")
+    await hass.async_block_till_done()
+    # Nothing will switch it off once its run is met: back to the user's off now.
+    assert heater(hass)[0] == "off"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_meter_removed_while_a_load_runs_for_its_minimum_puts_back_the_users_off(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-01-15T10:00:00+00:00")
+    await setup_entities(hass)
+    await user_call(hass, "water_heater", "set_operation_mode", WATER_HEATER, operation_mode="off")
+    entry = add_entry(hass, LOADS)
+    await start_entry(hass, entry)
+    await Meter(hass, entry, freezer).frames(2000, 40)
+    assert heater(hass)[0] != "off"
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert heater(hass)[0] == "off"
