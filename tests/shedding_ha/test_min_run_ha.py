@@ -11,6 +11,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.shedding_const import (
     CONF_DECLARED_POWER,
     CONF_MIN_RUN,
@@ -113,3 +114,32 @@ async def test_a_meter_removed_while_a_load_runs_for_its_minimum_puts_back_the_u
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert heater(hass)[0] == "off"
+
+
+async def test_simulate_answers_a_minimum_run_off_peak_and_not_during_peak_hours(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-01-15T10:00:00+00:00")
+    await setup_entities(hass)
+    await user_call(hass, "water_heater", "set_operation_mode", WATER_HEATER, operation_mode="off")
+    entry = add_entry(hass, LOADS)
+    await start_entry(hass, entry)
+    await Meter(hass, entry, freezer).frames(4500)  # off-peak hours, no room yet
+
+    async def simulate(**reading: object) -> list[dict[str, object]]:
+        events = [{"at": float(at), "power": 2000, **reading} for at in range(0, 70, 2)]
+        response = await hass.services.async_call(
+            DOMAIN,
+            "simulate",
+            {"config_entry_id": entry.entry_id, "events": events},
+            blocking=True,
+            return_response=True,
+        )
+        assert response is not None
+        return response["actions"]  # type: ignore[return-value]
+
+    assert await simulate(off_peak=False) == []  # peak hours, the day long enough
+    answered = await simulate()  # as now: the meter says off-peak hours
+    assert [(item["action"], item["reason"]) for item in answered] == [("run_on", "min_run")]
+    assert heater(hass)[0] == "off"  # a dry run
+    await hass.config_entries.async_unload(entry.entry_id)
