@@ -220,3 +220,34 @@ def test_a_run_is_kept_across_a_restart_and_ended_as_it_would_have_been() -> Non
     again = SheddingEngine.from_dict(engine.to_dict(), SheddingSettings(), [WATER])
     again.reconcile([LoadState("switch.water", is_on=False)], start + HOUR)
     assert not again.runs_for_minimum("switch.water")
+
+
+def test_on_three_phases_room_is_made_on_the_phase_of_the_load_that_must_run() -> None:
+    water = LoadConfig(
+        "switch.water", priority=50, declared_power_w=2000, min_run_s=4 * HOUR, phase=2
+    )
+    radiator = LoadConfig("switch.radiator", priority=20, declared_power_w=1500, phase=2)
+    oven = LoadConfig("switch.oven", priority=10, declared_power_w=1000, phase=1)
+    engine = SheddingEngine(SheddingSettings(), [water, radiator, oven])
+    start = DAY + 19 * HOUR
+    for load, on in ((water, False), (radiator, True), (oven, True)):
+        engine.update_load(LoadState(load.load, is_on=on), start)
+
+    def phases(time: float, *va: float) -> list[Action]:
+        # A 12 kVA meter: restore under 3400 VA a phase (a third of 10200 VA).
+        return engine.update_meter(MeterSample(time, sum(va), 12.0, 12.0, phase_va=va))
+
+    must_run = DAY + 24 * HOUR - 4 * HOUR - 60 - 300
+    for second in range(int(must_run - 60), int(must_run)):
+        assert phases(second, 1500, 2000, 500) == []
+    # The total has room (6000 of 10200 VA); phase 2 has not (2000 + 2000 over 3400 VA): the
+    # radiator on it is shed, not the oven, less important but on phase 1.
+    assert phases(must_run, 1500, 2000, 500) == [Shed("switch.radiator", Reason.MIN_RUN)]
+    engine.update_load(LoadState("switch.radiator", is_on=False), must_run + 1)
+    actions: list[Action] = []
+    for second in range(1, 80):
+        actions += phases(must_run + second, 1500, 500, 500)
+        if actions:
+            break
+    assert actions == [Run("switch.water", on=True)]  # once phase 2 shows room for the dwell
+    assert second > 60

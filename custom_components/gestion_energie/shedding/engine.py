@@ -660,20 +660,57 @@ class SheddingEngine:
                 return [self._run_now(load, held=held, now=now)]
             if self._pending(on=True) or self._pending(on=False):
                 return []  # the meter has not shown the last switching yet
-            restore_limit = self.settings.restore_limit_va(last.pcoup_va)
-            expected = self._expected_va()
-            assert expected is not None  # noqa: S101 - only called with a reading
-            if expected + need > restore_limit:
-                sheds = self._shed_down_to(
-                    restore_limit - need, expected, Reason.MIN_RUN, now, emergency=False
-                )
-                if sheds:
-                    return sheds
-                spare = self.settings.shed_limit_va(last.pcoup_va) - restore_limit
-                if room is not None and self._fits(load, need - spare, room):
-                    return [self._run_now(load, held=held, now=now)]
+            sheds = self._make_room(load, need, last, now)
+            if sheds:
+                return sheds
+            shed_limit = self.settings.shed_limit_va(last.pcoup_va)
+            under_shed_limit = self._room(last, now, shed_limit)
+            if (
+                self._short_of_room(load, need, last)  # and nothing left to shed
+                and under_shed_limit is not None
+                and self._fits(load, need, under_shed_limit)
+            ):
+                return [self._run_now(load, held=held, now=now)]
             return []  # it fits on the meter: wait for the readings to show it over the dwell
         return []
+
+    def _short_of_room(self, load: _Load, need: float, last: MeterSample) -> bool:
+        """Whether the expected power leaves too little room for `need`, in all or a phase."""
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        expected = self._expected_va()
+        assert expected is not None  # noqa: S101 - only called with a reading
+        phases = self._expected_phase_va() or ()
+        return expected + need > restore_limit or any(
+            va + need * load.config.phase_share(phase) > restore_limit / len(phases)
+            for phase, va in enumerate(phases, start=1)
+        )
+
+    def _make_room(self, load: _Load, need: float, last: MeterSample, now: float) -> list[Action]:
+        """Shed other loads so that `need` fits under the restore limit, and on its phases."""
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        expected = self._expected_va()
+        assert expected is not None  # noqa: S101 - only called with a reading
+        actions: list[Action] = []
+        if expected + need > restore_limit:
+            actions += self._shed_down_to(
+                restore_limit - need, expected, Reason.MIN_RUN, now, emergency=False
+            )
+        count = len(self._expected_phase_va() or ())
+        for phase in range(1, count + 1):
+            share = need * load.config.phase_share(phase)
+            limit = restore_limit / count  # a third on each phase (54E §7)
+            phases = self._expected_phase_va()  # what was shed for a phase counts on the next
+            assert phases is not None  # noqa: S101 - counted from it
+            if share and phases[phase - 1] + share > limit:
+                actions += self._shed_down_to(
+                    limit - share,
+                    phases[phase - 1],
+                    Reason.MIN_RUN,
+                    now,
+                    phase=phase,
+                    emergency=False,
+                )
+        return actions
 
     def _run_now(self, load: _Load, *, held: bool, now: float) -> Action:
         if held:
@@ -906,8 +943,10 @@ class SheddingEngine:
             break
         return actions
 
-    def _room(self, last: MeterSample, now: float) -> tuple[float, list[float]] | None:
-        """The room under the restore limit over its dwell, in all and on each phase.
+    def _room(
+        self, last: MeterSample, now: float, limit_va: float | None = None
+    ) -> tuple[float, list[float]] | None:
+        """The room under the restore limit (or `limit_va`) over its dwell, in all and a phase.
 
         None while a switching is on its way (the meter does not show it yet), without a
         recent reading (a silent meter never leads to a restore) or a dwell's worth of them.
@@ -919,8 +958,8 @@ class SheddingEngine:
         window = self._window(self.settings.restore_dwell_s, now)
         if window is None:
             return None
-        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
-        return restore_limit - max(window), self._phase_rooms(restore_limit, now)
+        limit = self.settings.restore_limit_va(last.pcoup_va) if limit_va is None else limit_va
+        return limit - max(window), self._phase_rooms(limit, now)
 
     def _fits(self, load: _Load, need: float, room: tuple[float, list[float]]) -> bool:
         """Whether a load's extra power fits in the room, in all and on its phase(s)."""
