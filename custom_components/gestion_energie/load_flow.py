@@ -1,11 +1,13 @@
 """Add or change a managed load: a config subentry of the meter's entry.
 
-A load is a `switch`, `fan` or `light` (this integration's sockets, a Shelly, a Zigbee
-plug...), or a `climate`, `select` (fil pilote), `water_heater` or `number` (a charger's
-current) entity of any integration, with its priority, an optional power sensor, its declared
-power and how it may be shed. A load of the second kind is shed in steps: a second page offers
-the steps proposed from the entity's capabilities (presets, options, modes, range), each with
-the power it saves, to keep or change. The same entity can be managed only once per meter.
+A load is a `switch` (this integration's sockets, a Shelly, a Zigbee plug...), or a `climate`,
+`select` (fil pilote), `water_heater`, `number` (a charger's current), `light` or `fan` entity
+of any integration, with its priority, an optional power sensor, its declared power and how it
+may be shed. A load that can be turned down (all but a switch, and a light or fan that only
+switches) is shed in steps: a second page offers the steps proposed from the entity's
+capabilities (presets, options, modes, range, brightness, speeds), each a choice of the targets
+the entity offers with the power it saves, then its last (off) step, to keep or change. The
+same entity can be managed only once per meter.
 """
 
 from __future__ import annotations
@@ -31,14 +33,12 @@ import probatio
 
 from .shedding.model import LoadConfig
 from .shedding_actuators import (
-    GRADED_DOMAINS,
     LOAD_DOMAINS,
     StepTarget,
     check_steps,
-    domain_of,
-    format_steps,
-    parse_steps,
+    offers_steps,
     propose_steps,
+    step_choices,
     steps_from_data,
     steps_to_data,
 )
@@ -107,7 +107,63 @@ LOAD_SCHEMA = probatio.Schema(
         ),
     }
 )
-STEPS_SCHEMA = probatio.Schema({probatio.Required(CONF_STEPS): TextSelector()})
+MAX_GRADED_STEPS = 4  # the steps before the last (off) one the form offers
+CONF_LAST_STEP = "last_step"
+
+
+def _step_key(index: int) -> str:
+    return f"step_{index}"
+
+
+def _saving_key(index: int) -> str:
+    return f"saving_{index}"
+
+
+def _targets(options: list[str]) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(options=options, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
+    )
+
+
+def steps_schema(graded: list[str], last: list[str]) -> probatio.Schema:
+    """The steps page: each graded step a target and the power it saves, then the last step."""
+    saving = NumberSelector(
+        NumberSelectorConfig(
+            min=1, max=36_000, step=1, unit_of_measurement="W", mode=NumberSelectorMode.BOX
+        )
+    )
+    fields: dict[Any, Any] = {}
+    for index in range(1, MAX_GRADED_STEPS + 1):
+        fields[probatio.Optional(_step_key(index))] = _targets(graded)
+        fields[probatio.Optional(_saving_key(index))] = saving
+    fields[probatio.Required(CONF_LAST_STEP)] = _targets(last)
+    return probatio.Schema(fields)
+
+
+def steps_to_form(steps: list[StepTarget]) -> dict[str, Any]:
+    """The steps page's values for steps (the last one off)."""
+    values: dict[str, Any] = {CONF_LAST_STEP: steps[-1].target}
+    for index, step in enumerate(steps[:-1], start=1):
+        values[_step_key(index)] = step.target
+        values[_saving_key(index)] = step.saving_w
+    return values
+
+
+def steps_from_form(values: dict[str, Any]) -> tuple[list[StepTarget], dict[str, str]]:
+    """The steps the page's values give, and the errors by field (a target or saving missing)."""
+    steps: list[StepTarget] = []
+    errors: dict[str, str] = {}
+    for index in range(1, MAX_GRADED_STEPS + 1):
+        target = str(values.get(_step_key(index)) or "").strip()
+        saving = values.get(_saving_key(index))
+        if target and saving is None:
+            errors[_saving_key(index)] = "step_saving_missing"
+        elif saving is not None and not target:
+            errors[_step_key(index)] = "step_target_missing"
+        elif target and saving is not None:
+            steps.append(StepTarget(target, float(saving)))
+    steps.append(StepTarget(str(values[CONF_LAST_STEP]).strip()))
+    return steps, errors
 
 
 class LoadSubentryFlow(ConfigSubentryFlow):
@@ -151,7 +207,7 @@ class LoadSubentryFlow(ConfigSubentryFlow):
             else:
                 self._title = name or self._default_name(switch)
                 self._data = data
-                if domain_of(switch) in GRADED_DOMAINS:
+                if offers_steps(self.hass.states.get(switch)):  # type: ignore[arg-type]
                     return await self.async_step_steps()
                 data.pop(CONF_STEPS, None)
                 return self._async_finish()
@@ -164,25 +220,22 @@ class LoadSubentryFlow(ConfigSubentryFlow):
     async def async_step_steps(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """The steps of a climate, select, water heater or number load, proposed first."""
+        """The steps of a load that can be turned down, proposed from its capabilities."""
         data = self._data
         state = self.hass.states.get(data[CONF_SWITCH])
         assert state is not None  # noqa: S101 - checked by the first page
         errors: dict[str, str] = {}
         if user_input is not None:
-            text = str(user_input[CONF_STEPS])
-            try:
-                steps = parse_steps(text)
-            except ValueError:
-                errors[CONF_STEPS] = "steps_invalid"
-            else:
-                errors_key = check_steps(state, steps) or _check_savings(
+            values = user_input
+            steps, errors = steps_from_form(user_input)
+            if not errors:
+                error = check_steps(state, steps) or _check_savings(
                     steps, data[CONF_DECLARED_POWER]
                 )
-                if errors_key is None:
+                if error is None:
                     data[CONF_STEPS] = steps_to_data(steps)
                     return self._async_finish()
-                errors[CONF_STEPS] = errors_key
+                errors["base"] = error
         else:
             stored = data.get(CONF_STEPS)
             proposed = (
@@ -190,10 +243,11 @@ class LoadSubentryFlow(ConfigSubentryFlow):
                 if stored and check_steps(state, steps_from_data(stored)) is None
                 else propose_steps(state, data[CONF_DECLARED_POWER])
             )
-            text = format_steps(proposed)
+            values = steps_to_form(proposed)
+        graded, last = step_choices(state)
         return self.async_show_form(
             step_id="steps",
-            data_schema=self.add_suggested_values_to_schema(STEPS_SCHEMA, {CONF_STEPS: text}),
+            data_schema=self.add_suggested_values_to_schema(steps_schema(graded, last), values),
             errors=errors,
             description_placeholders={"entity": data[CONF_SWITCH]},
         )

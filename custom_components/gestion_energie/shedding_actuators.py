@@ -1,8 +1,11 @@
 """How each kind of entity is shed in steps: read the user's state, take a step, undo it.
 
-A load is a `switch`, `fan` or `light` (one step: off), or a `climate`, `select`,
-`water_heater` or `number` entity of any integration, with graded steps before off:
+A load is a `switch` (one step: off), a `fan` or `light` (off, after graded steps when it has
+speeds or a brightness), or a `climate`, `select`, `water_heater` or `number` entity of any
+integration, with graded steps before off:
 
+- light: a brightness in % (`50`), never brighter than the user's own, then off;
+- fan: a speed in % (`33`), never faster than the user's own, then off;
 - climate: a preset (`eco`, `away`...) or a setpoint lowered by some degrees (`-2`), then
   `hvac_mode` off;
 - select (fil pilote): its options in a declared order, the last one the "off" option;
@@ -24,7 +27,8 @@ from typing import Any
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import State
 
-SWITCH_DOMAINS = ("switch", "fan", "light")  # one step: off
+SWITCH_DOMAINS = ("switch", "fan", "light")  # on or off; fans and lights may have levels
+DIMMED_KEYS = {"light": "brightness", "fan": "percentage"}  # the level a graded step lowers
 GRADED_DOMAINS = ("climate", "select", "water_heater", "number")
 LOAD_DOMAINS = (*SWITCH_DOMAINS, *GRADED_DOMAINS)
 OFF = "off"
@@ -113,6 +117,13 @@ def propose_steps(state: State, declared_w: float) -> list[StepTarget]:
         low, high = float(attributes.get("min", 0)), float(attributes.get("max", 0))
         middle = round((low + high) / 2)
         targets = [*([f"{middle:g}"] if low < middle < high else []), f"{low:g}"]
+    elif domain == "light" and _dimmable(state):
+        targets = ["50", OFF]
+    elif domain == "fan" and _has_speeds(state):
+        # Its speeds below full, at most two: a 3-speed fan's 66 % and 33 %.
+        count = min(int(100 / float(attributes.get("percentage_step") or 1)), 3)
+        targets = [f"{100 * speed // count}" for speed in range(count - 1, 0, -1)] or ["50"]
+        targets.append(OFF)
     else:
         targets = [OFF]
     count = len(targets)
@@ -122,13 +133,47 @@ def propose_steps(state: State, declared_w: float) -> list[StepTarget]:
     ]
 
 
+def offers_steps(state: State) -> bool:
+    """Whether an entity can be shed in graded steps (not only switched off)."""
+    return domain_of(state.entity_id) in GRADED_DOMAINS or _has_levels(state)
+
+
+def step_choices(state: State) -> tuple[list[str], list[str]]:
+    """The targets an entity offers: for its graded steps, and for its last (off) step."""
+    domain = domain_of(state.entity_id)
+    attributes = state.attributes
+    if domain == "climate":
+        presets = [str(preset) for preset in attributes.get("preset_modes") or []]
+        offsets = ["-1", "-2", "-3", "-4"] if attributes.get("temperature") is not None else []
+        return [*presets, *offsets], [OFF]
+    if domain == "select":
+        options = [str(option) for option in attributes.get("options") or []]
+        offs = [option for option in options if option.lower() in OFF_OPTIONS]
+        return options, [*offs, *(option for option in options if option not in offs)]
+    if domain == "water_heater":
+        modes = [str(mode) for mode in attributes.get("operation_list") or [] if mode != OFF]
+        return modes, [OFF]
+    if domain == "number":
+        low, high = float(attributes.get("min", 0)), float(attributes.get("max", 0))
+        values = sorted({round(low + (high - low) * share) for share in (0.75, 0.5, 0.25)})
+        graded = [f"{value:g}" for value in reversed(values) if low < value < high]
+        return graded, [f"{low:g}"]
+    targets = [step.target for step in propose_steps(state, 1.0)]
+    levels = ["75", "50", "25"] if domain == "light" else targets[:-1]
+    return levels, [OFF]
+
+
 def check_steps(state: State, steps: Sequence[StepTarget]) -> str | None:
     """Return an error key when the entity cannot take these steps, else None."""
     domain = domain_of(state.entity_id)
     attributes = state.attributes
     targets = [step.target for step in steps]
     if domain in SWITCH_DOMAINS:
-        return None if targets == [OFF] else "steps_not_for_switch"
+        levels = [_number(target) for target in targets[:-1]]
+        if targets[-1] != OFF or (levels and not _has_levels(state)):
+            return "steps_not_for_switch"
+        known = all(level is not None and 0 < level < 100 for level in levels)
+        return None if known else "step_unknown_target"
     if domain == "climate":
         presets = attributes.get("preset_modes") or []
         if targets[-1] != OFF:
@@ -205,8 +250,16 @@ def is_readable(state: State | None) -> bool:
     return domain != "number" or _number(state.state) is not None
 
 
-def step_shown(state: State, steps: Sequence[StepTarget], user: Snapshot) -> int:
-    """The step an entity shows, given the user's state; 0 if it shows none of them."""
+def step_shown(
+    state: State, steps: Sequence[StepTarget], user: Snapshot, held: int | None = None
+) -> int:
+    """The step an entity shows, given the user's state; 0 if it shows none of them.
+
+    `held`: the step the engine holds it at, taken when the entity shows it (a light dimmed
+    by the user below a step shows two steps alike).
+    """
+    if held and _matches(state, _wanted(state.entity_id, steps, held, user)):
+        return held
     for index in range(len(steps), 0, -1):
         if _matches(state, _wanted(state.entity_id, steps, index, user)):
             return index
@@ -255,7 +308,7 @@ def _wanted(entity_id: str, steps: Sequence[StepTarget], step: int, user: Snapsh
     domain = domain_of(entity_id)
     target = steps[min(step, len(steps)) - 1].target
     if domain in SWITCH_DOMAINS:
-        return {"state": STATE_OFF}
+        return _dimmed(domain, target, user)
     if domain in ("select", "number"):
         return {"state": _number(target) if domain == "number" else target}
     if domain == "water_heater":
@@ -263,6 +316,33 @@ def _wanted(entity_id: str, steps: Sequence[StepTarget], step: int, user: Snapsh
     if target == OFF:  # climate
         return {"hvac_mode": STATE_OFF}
     return _climate_step(target, user)
+
+
+def _dimmed(domain: str, target: str, user: Snapshot) -> Snapshot:
+    """A light's or fan's step: its level lowered to the target %, never raised; or off."""
+    percent = _number(target)
+    if percent is None or domain == "switch":
+        return {"state": STATE_OFF}
+    key = DIMMED_KEYS[domain]
+    level = round(percent * 255 / 100) if domain == "light" else round(percent)
+    own = user.get(key)
+    return {"state": STATE_ON, key: level if own is None else min(level, own)}
+
+
+def _dimmable(state: State) -> bool:
+    """Whether a light has a brightness (a colour mode other than on-off)."""
+    modes = state.attributes.get("supported_color_modes") or []
+    return any(str(mode) != "onoff" for mode in modes) or "brightness" in state.attributes
+
+
+def _has_speeds(state: State) -> bool:
+    """Whether a fan sets its speed in % (it tells its percentage step)."""
+    return state.attributes.get("percentage_step") is not None
+
+
+def _has_levels(state: State) -> bool:
+    domain = domain_of(state.entity_id)
+    return (domain == "light" and _dimmable(state)) or (domain == "fan" and _has_speeds(state))
 
 
 def _climate_step(target: str, user: Snapshot) -> Snapshot:

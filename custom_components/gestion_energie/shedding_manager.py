@@ -35,6 +35,7 @@ from homeassistant.core import (
     Event,
     EventStateChangedData,
     HomeAssistant,
+    State,
     callback,
 )
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -65,6 +66,7 @@ from .shedding import (
     RaiseLongShed,
     Reason,
     Restore,
+    Run,
     Shed,
     SheddingEngine,
     SheddingSettings,
@@ -125,7 +127,8 @@ class LoadStatus:
     SHED = "shed"
     OVERRIDE = "override"  # the user switched it on while shed: left alone for a while
     BOOST = "boost"  # kept on for a while at the user's request
-    OPTIONS = (ON, OFF, SHED, OVERRIDE, BOOST)
+    MIN_RUN = "min_run"  # switched on by the engine for its minimum run of the day
+    OPTIONS = (ON, OFF, SHED, OVERRIDE, BOOST, MIN_RUN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,8 @@ class ManagedLoad:
 
     @property
     def graded(self) -> bool:
-        """Whether the entity is one of steps (not a switch, a fan or a light)."""
-        return domain_of(self.switch) not in SWITCH_DOMAINS
+        """Whether the entity is one of steps (not a switch, nor a fan or light only on-off)."""
+        return len(self.steps) > 1 or domain_of(self.switch) not in SWITCH_DOMAINS
 
 
 def load_from_subentry(subentry_id: str, title: str, data: dict[str, Any]) -> ManagedLoad:
@@ -196,6 +199,9 @@ class SheddingManager:
         # By entity: the user's own state, read as the engine first takes a load down, to
         # undo every step to exactly it; kept until the engine has let go of the load.
         self._user_states: dict[str, Snapshot] = {}
+        # By entity: the user's own off, read as the engine switches a load on for its minimum
+        # run, to switch it back to exactly that once the run is done.
+        self._run_users: dict[str, Snapshot] = {}
         self._raised: set[str] = set()  # switches with a long-shed issue up
         self._nothing_left = False  # the cut is coming and no load is left to shed
         self._last_frame_time: float | None = None
@@ -275,6 +281,13 @@ class SheddingManager:
             for subentry in self.entry.get_subentries_of_type(SUBENTRY_LOAD)
         }
         let_go = [switch for switch in held_by_engine(self.engine) if switch not in managed]
+        # A load the engine ran for its minimum run goes back to the user's off, as it would
+        # have once the run was met.
+        run_users = {
+            switch: user
+            for switch, user in self._run_users.items()
+            if switch not in managed and self.engine.runs_for_minimum(switch)
+        }
         for switch in let_go:
             self._raised.discard(switch)
             _clear_long_shed(self.hass, self._issue_id(switch))
@@ -284,6 +297,7 @@ class SheddingManager:
             persistent_notification.async_dismiss(self.hass, self._nothing_left_id)
         await self._store.async_save(self._data())
         await async_give_back(self.hass, self.entry, let_go, user_states=self._user_states)
+        await async_end_runs(self.hass, run_users)
 
     async def async_reload_loads(self) -> None:
         """A load was added, changed or deleted: stop, read the loads again and start again.
@@ -322,6 +336,11 @@ class SheddingManager:
                 for switch, user in stored.get("user_states", {}).items()
                 if switch in self.loads
             }
+            self._run_users = {
+                switch: dict(user)
+                for switch, user in stored.get("run_users", {}).items()
+                if switch in self.loads
+            }
             self.engine = SheddingEngine.from_dict(stored["engine"], self.settings, self._configs())
         except (KeyError, TypeError, ValueError) as err:
             LOGGER.warning("Ignoring the saved shedding state of %s: %s", self.entry.title, err)
@@ -329,6 +348,7 @@ class SheddingManager:
             self._priorities = {}
             self._boosts = {}
             self._user_states = {}
+            self._run_users = {}
             self.engine = SheddingEngine(self.settings, self._configs())
 
     # Renames
@@ -358,6 +378,8 @@ class SheddingManager:
                 self._intent[new] = self._intent.pop(old)
             if old in self._user_states:
                 self._user_states[new] = self._user_states.pop(old)
+            if old in self._run_users:
+                self._run_users[new] = self._run_users.pop(old)
             key = CONF_SWITCH
         else:
             load = self.loads[self._sensors[old]]
@@ -397,6 +419,7 @@ class SheddingManager:
             },
             "boosts": dict(self._boosts),
             "user_states": dict(self._user_states),
+            "run_users": dict(self._run_users),
         }
 
     # Listeners of the manager's entities
@@ -535,7 +558,8 @@ class SheddingManager:
             step = self._intent[switch]  # half-way through our calls: the step asked
         elif load.graded:
             user = self._user_states.get(switch)
-            step = 0 if user is None else step_shown(state, load.steps, user)
+            held = self.engine.step(switch)
+            step = 0 if user is None else step_shown(state, load.steps, user, held)
         return LoadState(switch, is_running(state, load.steps), self._power_w(load), step)
 
     def _power_w(self, load: ManagedLoad) -> float | None:
@@ -661,6 +685,8 @@ class SheddingManager:
         """The status sensor's value of a load."""
         if self._held(switch):
             return LoadStatus.SHED
+        if self.engine.runs_for_minimum(switch):
+            return LoadStatus.MIN_RUN
         until = self.status.overrides.get(switch)
         if until is not None:
             return LoadStatus.BOOST if self._boosts.get(switch) == until else LoadStatus.OVERRIDE
@@ -679,7 +705,9 @@ class SheddingManager:
     @callback
     def _carry_out(self, actions: Iterable[Action], now: float, *, save: bool = False) -> None:
         actions = list(actions)
-        if not self._stopped and any(isinstance(action, Shed | Restore) for action in actions):
+        if not self._stopped and any(
+            isinstance(action, Shed | Restore | Run) for action in actions
+        ):
             # On disk as the switches are commanded: a Home Assistant that dies now still
             # knows, at its next start, which loads it holds off.
             self.entry.async_create_task(
@@ -691,6 +719,8 @@ class SheddingManager:
                     self._switch(action.load, action.step, restore=False, reason=action.reason)
                 case Restore():
                     self._switch(action.load, action.step, restore=True, reason=action.reason)
+                case Run():
+                    self._run(action.load, on=action.on, reason=action.reason)
                 case Notify():
                     self._notify("load_can_return", action.load)
                 case RaiseLongShed():
@@ -705,6 +735,11 @@ class SheddingManager:
             for switch, user in self._user_states.items()
             if switch in self.loads and not self.engine.released(switch)
         }
+        self._run_users = {
+            switch: user
+            for switch, user in self._run_users.items()
+            if switch in self.loads and self.engine.runs_for_minimum(switch)
+        }
         self._clear_long_sheds()
         if save and not self._stopped:
             self._store.async_delay_save(self._data, SAVE_DELAY_S)
@@ -713,17 +748,45 @@ class SheddingManager:
 
     def _switch(self, switch: str, step: int, *, restore: bool, reason: str) -> None:
         """Take the load to `step`, and say why; nothing is sent if it cannot be reached."""
-        state = self.hass.states.get(switch)
-        if state is None or self._load_state(switch) is None:
-            # Home Assistant would skip an unavailable switch without a word.
-            LOGGER.warning("Could not %s: it is unavailable", _doing(switch, step, restore))
-            self.engine.switch_failed(switch, restore, self.now(), reachable=False)
+        state = self._reachable(switch, step, restore)
+        if state is None:
             return
         load = self.loads[switch]
         if switch not in self._user_states:
             # Read before the first step down: every step is undone to exactly this.
             self._user_states[switch] = snapshot(state) if not restore else on_state(state)
         calls = calls_for(state, load.steps, step, self._user_states[switch])
+        self._send(switch, step, calls, restore=restore, reason=reason)
+
+    def _run(self, switch: str, *, on: bool, reason: str) -> None:
+        """Switch a load the user left off on for its minimum run, or back to that off."""
+        state = self._reachable(switch, 0, on)
+        if state is None:
+            return
+        load = self.loads[switch]
+        if on:
+            self._run_users[switch] = snapshot(state)  # the user's off, to go back to
+            calls = calls_for(state, load.steps, 0, on_state(state))
+        elif (user := self._run_users.get(switch)) is not None:
+            calls = calls_for(state, load.steps, 0, user)
+        else:  # the user's off was lost: the load's off step
+            calls = calls_for(state, load.steps, load.config.last_step, {})
+        self._send(switch, 0, calls, restore=on, reason=reason)
+
+    def _reachable(self, switch: str, step: int, restore: bool) -> State | None:
+        """The entity's state, None (and the engine told) when it cannot be reached."""
+        state = self.hass.states.get(switch)
+        if state is None or self._load_state(switch) is None:
+            # Home Assistant would skip an unavailable switch without a word.
+            LOGGER.warning("Could not %s: it is unavailable", _doing(switch, step, restore))
+            self.engine.switch_failed(switch, restore, self.now(), reachable=False)
+            return None
+        return state
+
+    def _send(
+        self, switch: str, step: int, calls: list[Call], *, restore: bool, reason: str
+    ) -> None:
+        """Carry out a switching's calls under a context of ours, after its event."""
         context = Context()
         self._contexts[context.id] = step
         while len(self._contexts) > MAX_CONTEXTS:
@@ -859,7 +922,7 @@ def _phase_va(values: Mapping[str, Any]) -> tuple[float, ...] | None:
 
 def _doing(switch: str, step: int, restore: bool) -> str:
     """What a switching does, for the log: `switch switch.x on`, `take climate.y to step 2`."""
-    if domain_of(switch) in SWITCH_DOMAINS:
+    if domain_of(switch) == "switch":
         return f"switch {switch} {'on' if restore else 'off'}"
     return f"take {switch} to step {step}"
 
@@ -905,7 +968,7 @@ async def async_give_back(
                 continue
             state = hass.states.get(switch)
             user = (user_states or {}).get(switch)
-            if domain_of(switch) in SWITCH_DOMAINS:
+            if domain_of(switch) == "switch" or (domain_of(switch) in SWITCH_DOMAINS and not user):
                 if state is None or state.state != STATE_OFF:
                     continue  # switched on meanwhile, or gone
                 user = {"state": STATE_ON}
@@ -918,23 +981,43 @@ async def async_give_back(
             LOGGER.warning("Could not switch %s back on: %s", switch, err)
 
 
+async def async_end_runs(hass: HomeAssistant, run_users: Mapping[str, Snapshot]) -> None:
+    """Put back the user's off of loads the engine ran for their minimum run, now let go of."""
+    for switch, user in run_users.items():
+        state = hass.states.get(switch)
+        if state is None or not is_readable(state):
+            continue  # gone, or its state unknown
+        try:
+            LOGGER.info("%s is no longer managed by load shedding: back to its off", switch)
+            for domain, service, data in calls_for(state, [StepTarget("off")], 0, user):
+                await hass.services.async_call(domain, service, data, blocking=True)
+        except Exception as err:  # another integration's entity may raise anything
+            LOGGER.warning("Could not switch %s back off: %s", switch, err)
+
+
 async def async_remove_shedding(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> None:
-    """The meter's entry is removed: give back the loads held off, and remove the saved state."""
+    """The meter's entry is removed: give back its loads, and remove the saved state.
+
+    The loads held off come back on, those run for their minimum run go back to their off.
+    """
     store = _store(hass, entry)
     stored = await store.async_load()
     held: list[str] = []
     user_states: dict[str, Snapshot] = {}
+    run_users: dict[str, Snapshot] = {}  # the loads it ran for their minimum run: kept to date
     try:
         if stored:
             saved = stored["engine"]
             loads = [_any_steps(load, saved) for load in saved["loads"]]
             held = held_by_engine(SheddingEngine.from_dict(saved, DEFAULT_SETTINGS, loads))
             user_states = dict(stored.get("user_states", {}))
+            run_users = dict(stored.get("run_users", {}))
     except (KeyError, TypeError, ValueError) as err:
         LOGGER.warning("Ignoring the saved shedding state of %s: %s", entry.title, err)
     for subentry in entry.get_subentries_of_type(SUBENTRY_LOAD):
         _clear_long_shed(hass, _long_shed_id(entry.entry_id, subentry.subentry_id))
     await async_give_back(hass, entry, held, removed=True, user_states=user_states)
+    await async_end_runs(hass, run_users)
     await store.async_remove()
 
 

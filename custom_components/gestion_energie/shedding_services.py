@@ -26,6 +26,7 @@ from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .shedding import (
     THRESHOLD_RATIO,
+    Action,
     Event,
     LoadChange,
     LoadState,
@@ -33,12 +34,14 @@ from .shedding import (
     Notify,
     RaiseLongShed,
     Restore,
+    Run,
     Shed,
     Tick,
     Unit,
 )
 from .shedding_const import DEFAULT_BOOST, MAX_BOOST, MAX_PRIORITY, MIN_PRIORITY
 from .shedding_manager import SheddingManager, managers
+from .tic.interpret import Period
 
 SERVICE_SHED = "shed"
 SERVICE_RESTORE = "restore"
@@ -58,6 +61,7 @@ ATTR_AT = "at"  # seconds from now
 ATTR_POWER = "power"
 ATTR_SECONDS_LEFT = "seconds_left"
 ATTR_OVERLOAD = "overload"
+ATTR_OFF_PEAK = "off_peak"  # the reading's tariff period is off-peak hours (default: as now)
 ATTR_PCOUP = "pcoup"  # kVA
 ATTR_SWITCH = "switch"
 ATTR_ON = "on"
@@ -114,6 +118,7 @@ _EVENT_SCHEMA = probatio.Schema(
             probatio.Coerce(float), probatio.Range(min=0)
         ),
         probatio.Optional(ATTR_OVERLOAD, default=False): cv.boolean,
+        probatio.Optional(ATTR_OFF_PEAK): cv.boolean,
         probatio.Optional(ATTR_SWITCH): cv.entity_id,
         probatio.Optional(ATTR_ON): cv.boolean,
         probatio.Optional(ATTR_STEP): probatio.All(
@@ -207,6 +212,7 @@ def _async_simulate(call: ServiceCall) -> ServiceResponse:
     now = manager.now()
     meter = manager.coordinator.data
     pcoup_kva = (meter.cutoff_power_va or 0) / 1000.0
+    off_peak = None if meter.tariff_period is None else meter.tariff_period is Period.OFF_PEAK
     events: list[Event] = []
     for item in sorted(call.data[ATTR_EVENTS], key=lambda item: item[ATTR_AT]):
         at = now + item[ATTR_AT]
@@ -229,6 +235,7 @@ def _async_simulate(call: ServiceCall) -> ServiceResponse:
                     pcoup_kva=pcoup_kva,
                     overload_warning=item[ATTR_OVERLOAD],
                     seconds_left=item.get(ATTR_SECONDS_LEFT),
+                    off_peak=item.get(ATTR_OFF_PEAK, off_peak),
                 )
             )
         else:
@@ -241,12 +248,12 @@ def _async_simulate(call: ServiceCall) -> ServiceResponse:
     }
 
 
-def _describe(
-    action: Shed | Restore | Notify | RaiseLongShed, manager: SheddingManager
-) -> dict[str, Any]:
+def _describe(action: Action, manager: SheddingManager) -> dict[str, Any]:
     kind = {Shed: "shed", Restore: "restore", Notify: "notify", RaiseLongShed: "long_shed"}
     described: dict[str, Any] = {
-        "action": kind[type(action)],
+        "action": ("run_on" if action.on else "run_off")
+        if isinstance(action, Run)
+        else kind[type(action)],
         ATTR_SWITCH: action.load,
         ATTR_LOAD: manager.loads[action.load].title,
     }

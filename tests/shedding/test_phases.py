@@ -1,4 +1,8 @@
-"""Three-phase meters: each phase is checked against its third of the limits (54E §7).
+"""Three-phase meters: each phase is checked against its third of the limits.
+
+Enedis-NOI-CPT_54E §7 (p. 29): the meter works out the overload on each phase on its own, and
+trips as soon as one phase reaches the threshold; §6.1.2 (p. 17): a phase's reference is a
+third of the whole (IR = PREF / 200 V / 3 phases).
 
 A 6 kVA three-phase meter: shed above 2000 VA on a phase, restore under 1700 VA on each.
 """
@@ -7,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.gestion_energie.shedding import (
@@ -92,3 +97,75 @@ def test_the_phases_survive_json() -> None:
 def test_a_load_is_on_one_of_three_phases() -> None:
     with pytest.raises(ValueError, match="phase"):
         LoadConfig("switch.x", phase=4)
+
+
+@st.composite
+def three_phase_houses(draw: st.DrawFn) -> list[LoadConfig]:
+    loads = []
+    for index in range(draw(st.integers(1, 6))):
+        power = draw(st.integers(500, 3500))
+        cuts = draw(st.lists(st.integers(1, power - 1), max_size=3, unique=True))
+        loads.append(
+            LoadConfig(
+                f"climate.l{index}",
+                priority=draw(st.integers(0, 3)),
+                declared_power_w=power,
+                step_savings_w=tuple(float(cut) for cut in sorted(cuts)),
+                phase=draw(st.sampled_from([None, 1, 2, 3])),
+            )
+        )
+    return loads
+
+
+@settings(max_examples=200, deadline=None)
+@given(three_phase_houses(), st.tuples(*[st.integers(200, 5000)] * 3))
+def test_an_emergency_on_three_phases_sheds_enough_on_each_and_never_a_bigger_step_than_needed(
+    loads: list[LoadConfig], phase_va: tuple[int, int, int]
+) -> None:
+    engine = SheddingEngine(SheddingSettings(), loads)
+    for load in loads:
+        engine.update_load(LoadState(load.load, is_on=True, step=0), 0.0)
+    decided = engine.update_meter(phases(0.0, *phase_va, seconds_left=10.0))
+    actions = [action for action in decided if isinstance(action, Shed)]
+    assert actions == decided
+    by_id = {load.load: load for load in loads}
+    limit = 6000.0 / 3  # each phase against its third (54E §7)
+
+    def freed(action: Shed, step: int, phase: int) -> float:
+        config = by_id[action.load]
+        return config.declared_power_w * config.saved_fraction(step) * config.phase_share(phase)
+
+    left = [float(va) for va in phase_va]
+    for action in actions:
+        config = by_id[action.load]
+        if action.step > 1:
+            # The step below would have left one of its phases over the limit.
+            assert any(
+                left[phase - 1] - freed(action, action.step - 1, phase) > limit
+                for phase in (1, 2, 3)
+                if config.phase_share(phase)
+            ), action
+        before = list(left)
+        for phase in (1, 2, 3):
+            left[phase - 1] -= freed(action, action.step, phase)
+        if action.step < config.last_step:
+            # Short of off: that step was enough to bring one of its phases under the limit.
+            assert any(
+                before[phase - 1] > limit >= left[phase - 1]
+                for phase in (1, 2, 3)
+                if config.phase_share(phase)
+            ), action
+    taken = {action.load: action.step for action in actions}
+    for phase in (1, 2, 3):
+        if left[phase - 1] <= limit:
+            continue
+        # Still over: every load drawing on that phase is taken down in this decision (all
+        # the way, or to a step for another phase, taken further once the meter shows it).
+        assert all(load.load in taken for load in loads if load.phase_share(phase)), phase
+        # And a load left at a step short of off there was taken for another phase: only a
+        # three-phase load can be.
+        assert all(
+            load.phase is None
+            for load in loads
+            if load.phase_share(phase) and taken[load.load] < load.last_step
+        ), phase

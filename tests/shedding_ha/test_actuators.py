@@ -29,7 +29,9 @@ WATER_HEATER = State(
 )
 CHARGER = State("number.borne_courant", "16", {"min": 6, "max": 32})
 THERMOSTAT = State("climate.salon", "heat", {"temperature": 20, "hvac_modes": ["off", "heat"]})
-LIGHT = State("light.spot", "on", {"brightness": 120})
+LIGHT = State("light.spot", "on", {"brightness": 120, "supported_color_modes": ["brightness"]})
+ON_OFF_LIGHT = State("light.porch", "on", {"supported_color_modes": ["onoff"]})
+FAN = State("fan.extractor", "on", {"percentage": 100, "percentage_step": 100 / 3})
 
 
 def test_steps_are_proposed_from_each_kinds_capabilities() -> None:
@@ -37,7 +39,9 @@ def test_steps_are_proposed_from_each_kinds_capabilities() -> None:
     assert format_steps(propose_steps(WATER_HEATER, 2000)) == "eco=1000, off"
     assert format_steps(propose_steps(CHARGER, 7000)) == "19=3500, 6"
     assert format_steps(propose_steps(THERMOSTAT, 2000)) == "-2=1000, off"
-    assert format_steps(propose_steps(LIGHT, 100)) == "off"
+    assert format_steps(propose_steps(LIGHT, 100)) == "50=50, off"
+    assert format_steps(propose_steps(ON_OFF_LIGHT, 100)) == "off"
+    assert format_steps(propose_steps(FAN, 90)) == "66=30, 33=60, off"
 
 
 @pytest.mark.parametrize(
@@ -50,7 +54,13 @@ def test_steps_are_proposed_from_each_kinds_capabilities() -> None:
         (CHARGER, "10=3000, 6", None),
         (CHARGER, "ten=3000, 6", "step_unknown_target"),
         (LIGHT, "off", None),
-        (LIGHT, "dim=50, off", "steps_not_for_switch"),
+        (LIGHT, "30=50, off", None),
+        (LIGHT, "dim=50, off", "step_unknown_target"),
+        (LIGHT, "120=50, off", "step_unknown_target"),
+        (LIGHT, "30=50, 10", "steps_not_for_switch"),
+        (ON_OFF_LIGHT, "30=50, off", "steps_not_for_switch"),
+        (FAN, "50=40, off", None),
+        (State("switch.x", "on"), "50=40, off", "steps_not_for_switch"),
     ],
 )
 def test_steps_the_entity_cannot_take_are_refused(
@@ -105,6 +115,43 @@ def test_a_light_comes_back_at_its_brightness() -> None:
     assert calls_for(off, [StepTarget("off")], 0, user) == [
         ("light", "turn_on", {"entity_id": LIGHT.entity_id, "brightness": 120})
     ]
+
+
+def test_a_light_is_dimmed_never_brightened_and_comes_back_to_the_users_brightness() -> None:
+    steps = parse_steps("50=40, off")
+    user = snapshot(LIGHT)  # 120 of 255
+    # 50 % is 128: brighter than the user's 120, so the step keeps 120 (the step saves
+    # nothing more); a user at full brightness is taken down to 128.
+    assert calls_for(LIGHT, steps, 1, user) == [
+        ("light", "turn_on", {"entity_id": LIGHT.entity_id, "brightness": 120})
+    ]
+    bright = State(LIGHT.entity_id, "on", {**LIGHT.attributes, "brightness": 255})
+    full = snapshot(bright)
+    assert calls_for(bright, steps, 1, full) == [
+        ("light", "turn_on", {"entity_id": LIGHT.entity_id, "brightness": 128})
+    ]
+    dimmed = State(LIGHT.entity_id, "on", {**LIGHT.attributes, "brightness": 128})
+    assert step_shown(dimmed, steps, full) == 1
+    assert step_shown(State(LIGHT.entity_id, "off"), steps, full) == 2
+    assert calls_for(dimmed, steps, 0, full) == [
+        ("light", "turn_on", {"entity_id": LIGHT.entity_id, "brightness": 255})
+    ]
+
+
+def test_a_fan_slows_down_then_stops_and_comes_back_to_the_users_speed() -> None:
+    steps = parse_steps("66=30, 33=60, off")
+    user = snapshot(FAN)
+    assert calls_for(FAN, steps, 2, user) == [
+        ("fan", "turn_on", {"entity_id": FAN.entity_id, "percentage": 33})
+    ]
+    slow = State(FAN.entity_id, "on", {**FAN.attributes, "percentage": 33})
+    assert step_shown(slow, steps, user) == 2
+    assert calls_for(slow, steps, 0, user) == [
+        ("fan", "turn_on", {"entity_id": FAN.entity_id, "percentage": 100})
+    ]
+    # A user already slower than a step: two steps look alike, the one held is taken.
+    own = snapshot(slow)
+    assert step_shown(slow, steps, own, held=1) == 1
 
 
 def test_a_load_whose_users_state_was_lost_is_given_a_running_one() -> None:

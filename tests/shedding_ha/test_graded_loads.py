@@ -310,16 +310,46 @@ async def test_the_load_form_proposes_steps_from_the_entitys_capabilities(
     # The demo Ecobee has the presets home, eco and away: eco, then away, then off.
     schema = result["data_schema"]
     assert schema is not None
-    suggested = next(iter(schema.schema)).description["suggested_value"]
-    assert suggested == "eco=667, away=1333, off"
-    for wrong, error in (
-        ("eco=600, away", "step_last_not_off"),
-        ("eco=600, comfort=900, off", "step_unknown_target"),
-        ("eco=900, away=600, off", "step_savings"),
-        ("eco, off", "steps_invalid"),
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema.schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested == {
+        "step_1": "eco",
+        "saving_1": 667,
+        "step_2": "away",
+        "saving_2": 1333,
+        "last_step": "off",
+    }
+    targets = schema.schema[next(key for key in schema.schema if str(key) == "step_1")]
+    # Its presets (it has no single setpoint to offer offsets of; one may still be typed).
+    assert targets.config["options"] == ["home", "eco", "away"]
+    assert targets.config["custom_value"] is True
+    for wrong, errors in (
+        ({"step_1": "eco", "saving_1": 600, "last_step": "away"}, {"base": "step_last_not_off"}),
+        (
+            {"step_1": "comfort", "saving_1": 900, "last_step": "off"},
+            {"base": "step_unknown_target"},
+        ),
+        (
+            {
+                "step_1": "eco",
+                "saving_1": 900,
+                "step_2": "away",
+                "saving_2": 600,
+                "last_step": "off",
+            },
+            {"base": "step_savings"},
+        ),
+        ({"step_1": "eco", "last_step": "off"}, {"saving_1": "step_saving_missing"}),
+        ({"saving_2": 600, "last_step": "off"}, {"step_2": "step_target_missing"}),
     ):
-        result = await manager.async_configure(result["flow_id"], {CONF_STEPS: wrong})
-        assert result["errors"] == {CONF_STEPS: error}, wrong
-    result = await manager.async_configure(result["flow_id"], {CONF_STEPS: "eco=600, -3=1200, off"})
+        result = await manager.async_configure(result["flow_id"], wrong)
+        assert result["errors"] == errors, wrong
+    result = await manager.async_configure(
+        result["flow_id"],
+        {"step_1": "eco", "saving_1": 600, "step_3": "-3", "saving_3": 1200, "last_step": "off"},
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_STEPS] == steps(("eco", 600), ("-3", 1200), ("off", None))

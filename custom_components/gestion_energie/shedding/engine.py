@@ -20,6 +20,7 @@ from .model import (
     RaiseLongShed,
     Reason,
     Restore,
+    Run,
     Shed,
     SheddingSettings,
     ShedLoad,
@@ -34,6 +35,9 @@ STATE_VERSION = 2  # 2: loads of several steps (1: switches only, migrated)
 HOUR_S = 3600.0
 DAY_S = 86400.0
 NOT_AUTO_RESTORED = frozenset({Reason.MANUAL})
+# A minimum run is forced this much (and the restore dwell) before the day would no longer
+# allow it: time for loads shed to make room to show on the meter, and for a retry.
+MIN_RUN_SPARE_S = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,8 @@ class _Command:
 
     `on`: a restore (a step up). `step`: the step asked. A restore keeps why, since when and
     at which step the load was held, to hold it again if the switching never reaches the
-    switch (`switch_failed`).
+    switch (`switch_failed`). `run`: the start (`on`) or end of a minimum run, told by the
+    switch's on or off rather than by a step.
     """
 
     on: bool
@@ -81,6 +86,7 @@ class _Command:
     held_since: float | None = None
     step: int = 0
     held_level: int = 1
+    run: bool = False
 
 
 @dataclass(slots=True)
@@ -109,6 +115,7 @@ class _Load:
     run_day: int | None = None  # the day `run_s` counts
     run_s: float = 0.0  # how long it ran that day
     counted_at: float | None = None  # until when its run is counted
+    run_started: bool = False  # the engine switched it on from the user's off for its run
 
 
 class SheddingEngine:
@@ -287,6 +294,8 @@ class SheddingEngine:
                 continue
             load.is_on, load.power_w = state.is_on, state.power_w
             load.step_seen = _seen_step(load.config, state)
+            if not state.is_on and load.hold is None:
+                load.run_started = False  # switched off meanwhile: the user's off again
             if load.step_seen == 0:
                 load.hold = None
             elif load.hold is not None:
@@ -380,6 +389,11 @@ class SheddingEngine:
                 load = self._loads[action.load]
                 load.step_seen = action.step
                 load.is_on = action.step < load.config.last_step
+            elif isinstance(action, Run):
+                load = self._loads[action.load]
+                load.is_on = action.on
+                if load.step_seen != 0:  # a switch; a load of steps is off at its user's state
+                    load.step_seen = 0 if action.on else load.config.last_step
 
     # Status
 
@@ -433,6 +447,10 @@ class SheddingEngine:
         """Return the step the engine holds a load at (0: not held)."""
         return self._level(self._loads[load_id])
 
+    def runs_for_minimum(self, load_id: str) -> bool:
+        """Whether the engine switched a load on from the user's off for its minimum run."""
+        return self._loads[load_id].run_started
+
     # Readings and switchings
 
     @property
@@ -467,7 +485,7 @@ class SheddingEngine:
         if self._run_left_s(load) <= 0:
             return False
         day_left = DAY_S - (now + self.settings.day_offset_s) % DAY_S
-        return day_left <= self._run_left_s(load) + self.settings.restore_dwell_s
+        return day_left <= self._run_left_s(load) + self.settings.restore_dwell_s + MIN_RUN_SPARE_S
 
     def _kept_for_run(self, load: _Load, now: float) -> bool:
         """Whether a load is kept from being shed for its minimum run of the day."""
@@ -491,6 +509,8 @@ class SheddingEngine:
             command = load.command
             if command is not None and sample.time >= command.at + self.settings.settle_s:
                 load.command = None
+                if command.run:
+                    continue  # a run's start or end not shown: the next decisions try again
                 if command.on and load.step_seen != command.step:
                     # The switch never showed the restore (it answered but did not switch, or
                     # its report got lost): held again, to be tried again.
@@ -507,8 +527,14 @@ class SheddingEngine:
         assert load.is_on is not None  # noqa: S101 - set by the caller
         command = load.command
         anchor = now
-        if command is not None and command.step == load.step_seen:
+        ours = command is not None and (
+            load.is_on == command.on if command.run else command.step == load.step_seen
+        )
+        if ours:
+            assert command is not None  # noqa: S101 - ours says so
             anchor = command.at
+            if command.run and not command.on:
+                load.run_started = False  # back at the user's own off
         elif load.hold is not None and load.step_seen != load.hold.level:
             # The user switched a shed load back on, or changed its setpoint, mode or current:
             # that is the user's state now; respect it, shed something else instead.
@@ -517,6 +543,11 @@ class SheddingEngine:
             load.override_until = now + self.settings.override_respect_s
         elif command is not None:
             load.command = None  # the user undid the engine's command before the meter saw it
+        if not ours and load.config.min_run_s > 0 and (load.run_started or not load.is_on):
+            # The user's hand on a load with a minimum run: a run the engine started is the
+            # user's now, and a load the user switched off is not switched on again for a while.
+            load.run_started = False
+            load.override_until = now + self.settings.override_respect_s
         if {was_step, load.step_seen} == {0, load.config.last_step}:
             self._observe(load, anchor)
         else:
@@ -561,28 +592,153 @@ class SheddingEngine:
             elif self._sustained_over(shed_limit, now) and not self._pending(on=False):
                 actions += self._shed_down_to(shed_limit, expected, Reason.OVER_LIMIT, now, 1)
             actions += self._keep_from_starting(shed_limit, now)
-        if emergency is None:
-            actions += self._run_for_minimum(now)
+        actions += self._end_runs(now)
+        if emergency is None and not _switchings(actions):
+            actions += self._run_for_minimum(last, now)
         if emergency is None and not any(isinstance(action, Shed) for action in actions):
             actions += self._restore_next(last, now)
+        if emergency is None and not _switchings(actions) and self.enabled and last.off_peak:
+            actions += self._start_runs_off_peak(last, now)
         return actions
 
-    def _run_for_minimum(self, now: float) -> list[Action]:
-        """Bring back at once a held load whose minimum run would no longer fit in the day.
+    # Minimum runs
 
-        It runs whatever the room: the next readings show the overload, and other loads are
-        shed instead (it is kept from being shed meanwhile).
-        """
-        return [
-            self._restore(load, Reason.MIN_RUN, now)
-            for load in self._loads.values()
-            if load.hold is not None
+    def _may_start_run(self, load: _Load, now: float) -> bool:
+        """Whether a load the user left off may be switched on for its minimum run."""
+        return (
+            self.enabled
+            and load.config.min_run_s > 0
+            and load.config.auto_restore
+            and load.is_on is False
+            and load.hold is None
+            and load.command is None
+            and not self._overridden(load, now)
+            and self._run_left_s(load) > 0
+            and self._toggles(load, now) <= self._toggle_limit(load) - 2  # on, then off
+        )
+
+    def _may_restore_for_run(self, load: _Load, now: float) -> bool:
+        """Whether a held load may be brought back for its minimum run."""
+        return (
+            load.hold is not None
             and load.hold.reason not in NOT_AUTO_RESTORED
             and load.config.auto_restore
             and load.is_on is not None
             and load.command is None
-            and self._must_run(load, now)
-        ]
+            and self._run_left_s(load) > 0
+        )
+
+    def _start_runs_off_peak(self, last: MeterSample, now: float) -> list[Action]:
+        """Off-peak, switch on the most important load short of its run that fits, if any."""
+        room = self._room(last, now)
+        if room is None:
+            return []
+        for load in sorted(self._loads.values(), key=_most_important_first):
+            if self._may_start_run(load, now) and self._fits(
+                load, load.learner.restore_need_w, room
+            ):
+                return [self._start_run(load, now)]
+        return []
+
+    def _run_for_minimum(self, last: MeterSample, now: float) -> list[Action]:
+        """Run a load whose minimum run would no longer fit in the rest of the day.
+
+        It starts (or comes back, if held) as soon as it fits, as a restore would; until then
+        other loads are shed to make room for it (reason `min_run`). With nothing left to shed
+        it runs if the house stays under the shed limit.
+        """
+        for load in sorted(self._loads.values(), key=_most_important_first):
+            held = self._may_restore_for_run(load, now)
+            if not (held or self._may_start_run(load, now)) or not self._must_run(load, now):
+                continue
+            need = load.learner.restore_need_w
+            if held:
+                assert load.hold is not None  # noqa: S101 - held says so
+                need *= load.config.saved_fraction(load.hold.level)
+            room = self._room(last, now)
+            if room is not None and self._fits(load, need, room):
+                return [self._run_now(load, held=held, now=now)]
+            if self._pending(on=True) or self._pending(on=False):
+                return []  # the meter has not shown the last switching yet
+            sheds = self._make_room(load, need, last, now)
+            if sheds:
+                return sheds
+            shed_limit = self.settings.shed_limit_va(last.pcoup_va)
+            under_shed_limit = self._room(last, now, shed_limit)
+            if (
+                self._short_of_room(load, need, last)  # and nothing left to shed
+                and under_shed_limit is not None
+                and self._fits(load, need, under_shed_limit)
+            ):
+                return [self._run_now(load, held=held, now=now)]
+            return []  # it fits on the meter: wait for the readings to show it over the dwell
+        return []
+
+    def _short_of_room(self, load: _Load, need: float, last: MeterSample) -> bool:
+        """Whether the expected power leaves too little room for `need`, in all or a phase."""
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        expected = self._expected_va()
+        assert expected is not None  # noqa: S101 - only called with a reading
+        phases = self._expected_phase_va() or ()
+        return expected + need > restore_limit or any(
+            va + need * load.config.phase_share(phase) > restore_limit / len(phases)
+            for phase, va in enumerate(phases, start=1)
+        )
+
+    def _make_room(self, load: _Load, need: float, last: MeterSample, now: float) -> list[Action]:
+        """Shed other loads so that `need` fits under the restore limit, and on its phases."""
+        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
+        expected = self._expected_va()
+        assert expected is not None  # noqa: S101 - only called with a reading
+        actions: list[Action] = []
+        if expected + need > restore_limit:
+            actions += self._shed_down_to(
+                restore_limit - need, expected, Reason.MIN_RUN, now, emergency=False
+            )
+        count = len(self._expected_phase_va() or ())
+        for phase in range(1, count + 1):
+            share = need * load.config.phase_share(phase)
+            limit = restore_limit / count  # a third on each phase (54E §7)
+            phases = self._expected_phase_va()  # what was shed for a phase counts on the next
+            assert phases is not None  # noqa: S101 - counted from it
+            if share and phases[phase - 1] + share > limit:
+                actions += self._shed_down_to(
+                    limit - share,
+                    phases[phase - 1],
+                    Reason.MIN_RUN,
+                    now,
+                    phase=phase,
+                    emergency=False,
+                )
+        return actions
+
+    def _run_now(self, load: _Load, *, held: bool, now: float) -> Action:
+        if held:
+            return self._restore(load, Reason.MIN_RUN, now)
+        return self._start_run(load, now)
+
+    def _end_runs(self, now: float) -> list[Action]:
+        """Switch back off the loads the engine ran for their minimum, once it is met."""
+        actions: list[Action] = []
+        for load in self._loads.values():
+            if not load.run_started or self._run_left_s(load) > 0 or load.command is not None:
+                continue
+            if load.hold is not None and load.hold.level >= load.config.last_step:
+                load.hold, load.run_started = None, False  # off already, as the user left it
+                continue
+            if load.is_on is None or self._toggles(load, now) >= self._toggle_limit(load):
+                continue
+            load.hold = None
+            load.command = _Command(on=False, at=now, power_va=self._draw_w(load), run=True)
+            load.toggles = [*self._recent(load, now), now]
+            actions.append(Run(load.config.load, on=False, reason=Reason.MIN_RUN_MET))
+        return actions
+
+    def _start_run(self, load: _Load, now: float) -> Run:
+        load.run_started = True
+        load.command = _Command(on=True, at=now, power_va=load.learner.estimate_w, run=True)
+        load.toggles = [*self._recent(load, now), now]
+        return Run(load.config.load, on=True)
 
     def _emergency(self, last: MeterSample) -> Reason | None:
         near = self.settings.emergency_seconds_left_s
@@ -607,6 +763,9 @@ class SheddingEngine:
         for phase in self._phases_by_load():
             expected = self._expected_phase_va()
             assert expected is not None  # noqa: S101 - only with phase readings
+            # 54E §7 (p. 29): a three-phase meter checks each phase on its own and trips as soon
+            # as one phase reaches the threshold; its reference per phase is a third of the
+            # whole (§6.1.2, p. 17: IR = PREF / 200 V / 3), so each phase has a third.
             limit = shed_limit / len(expected)
             if emergency is not None:
                 reason, most = emergency, 0
@@ -666,6 +825,8 @@ class SheddingEngine:
         now: float,
         most: int = 0,
         phase: int | None = None,
+        *,
+        emergency: bool | None = None,
     ) -> list[Action]:
         """Shed, lowest priority first, until the expected power is under the limit.
 
@@ -675,9 +836,12 @@ class SheddingEngine:
         anti-flap limit allows in the hour takes a load straight off: it can then neither be
         shed again nor restored within the hour, so the limit holds. `phase`: the limit and power
         are those of one phase of a three-phase meter, and only the loads drawing on it count.
+        `emergency`: whether the loads shed only as a last resort may go too (by default, for
+        any reason but a sustained overload).
         """
         actions: list[Action] = []
-        emergency = reason is not Reason.OVER_LIMIT
+        if emergency is None:
+            emergency = reason is not Reason.OVER_LIMIT
         for load in self._shed_candidates(now, emergency=emergency):
             share = 1.0 if phase is None else load.config.phase_share(phase)
             if not share:
@@ -758,30 +922,18 @@ class SheddingEngine:
 
     def _restore_next(self, last: MeterSample, now: float) -> list[Action]:
         """Restore the most important held load that fits, one at a time, on fresh readings."""
-        if self._pending(on=True) or self._pending(on=False):
-            return []  # wait until the meter shows the last switching
-        if now - last.time > self.settings.settle_s:
-            return []  # only on a recent reading: a silent meter never leads to a restore
-        window = self._window(self.settings.restore_dwell_s, now)
-        if window is None:
+        room = self._room(last, now)
+        if room is None:
             return []
-        restore_limit = self.settings.restore_limit_va(last.pcoup_va)
-        room = restore_limit - max(window)
-        phase_rooms = self._phase_rooms(restore_limit, now)
         actions: list[Action] = []
         held = [load for load in self._loads.values() if load.hold is not None]
-        for load in sorted(held, key=lambda item: (-item.config.priority, item.config.load)):
+        for load in sorted(held, key=_most_important_first):
             assert load.hold is not None  # noqa: S101 - filtered above
             step = load.hold.level - 1  # one step up at a time
             share = load.config.saved_fraction(load.hold.level) - load.config.saved_fraction(step)
             need = load.learner.restore_need_w * share
-            if not self._may_restore(load, now) or need > room:
+            if not self._may_restore(load, now) or not self._fits(load, need, room):
                 continue
-            if any(
-                need * load.config.phase_share(phase) > phase_room
-                for phase, phase_room in enumerate(phase_rooms, start=1)
-            ):
-                continue  # no room on its phase (or one of them)
             if not load.config.auto_restore:
                 if not load.hold.notified:
                     load.hold.notified = True
@@ -790,6 +942,32 @@ class SheddingEngine:
             actions.append(self._restore(load, Reason.BUDGET_AVAILABLE, now, step))
             break
         return actions
+
+    def _room(
+        self, last: MeterSample, now: float, limit_va: float | None = None
+    ) -> tuple[float, list[float]] | None:
+        """The room under the restore limit (or `limit_va`) over its dwell, in all and a phase.
+
+        None while a switching is on its way (the meter does not show it yet), without a
+        recent reading (a silent meter never leads to a restore) or a dwell's worth of them.
+        """
+        if self._pending(on=True) or self._pending(on=False):
+            return None
+        if now - last.time > self.settings.settle_s:
+            return None
+        window = self._window(self.settings.restore_dwell_s, now)
+        if window is None:
+            return None
+        limit = self.settings.restore_limit_va(last.pcoup_va) if limit_va is None else limit_va
+        return limit - max(window), self._phase_rooms(limit, now)
+
+    def _fits(self, load: _Load, need: float, room: tuple[float, list[float]]) -> bool:
+        """Whether a load's extra power fits in the room, in all and on its phase(s)."""
+        total, phase_rooms = room
+        return need <= total and all(
+            need * load.config.phase_share(phase) <= phase_room
+            for phase, phase_room in enumerate(phase_rooms, start=1)
+        )
 
     def _phase_rooms(self, restore_limit: float, now: float) -> list[float]:
         """On a three-phase meter, each phase's room under its share of the restore limit."""
@@ -918,6 +1096,14 @@ class SheddingEngine:
         return len(self._recent(load, now))
 
 
+def _switchings(actions: list[Action]) -> list[Action]:
+    return [action for action in actions if isinstance(action, Shed | Restore | Run)]
+
+
+def _most_important_first(load: _Load) -> tuple[int, str]:
+    return (-load.config.priority, load.config.load)
+
+
 def _seen_step(config: LoadConfig, state: LoadState) -> int:
     """The step a report shows: a switch's on is step 0 and its off the last step."""
     if state.step is not None:
@@ -964,6 +1150,7 @@ def _load_to_dict(load: _Load) -> dict[str, Any]:
         "toggles": list(load.toggles),
         "learned": load.learner.to_dict(),
         "run": [load.run_day, load.run_s, load.counted_at],
+        "run_started": load.run_started,
     }
 
 
@@ -986,4 +1173,5 @@ def _load_from_dict(load: _Load, data: dict[str, Any]) -> None:
     load.override_until = data["override_until"]
     load.toggles = [float(time) for time in data["toggles"]]
     load.run_day, load.run_s, load.counted_at = data.get("run", [None, 0.0, None])
+    load.run_started = bool(data.get("run_started", False))
     load.learner = PowerLearner.from_dict(load.config.declared_power_w, data["learned"])

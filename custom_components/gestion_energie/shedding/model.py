@@ -100,9 +100,10 @@ class LoadConfig:
     A switch has no graded step: its one step is off.
     `phase`: on a three-phase meter, the phase (1, 2 or 3) the load is on; None: all three
     (a three-phase load, a third of its power on each), or a single-phase meter.
-    `min_run_s`: the time the load must run each day (a water heater's 4 h): during off-peak
-    hours it is not shed while the day's run is short, and when the rest of the day would not
-    allow the run any more it is run (restored, kept on) and other loads are shed instead.
+    `min_run_s`: the time the load must run each day (a water heater's 4 h). While the day's
+    run is short: off-peak it is not shed, and if the user left it off it is switched on when
+    it fits (as a restore would), then back off once the run is done; when the rest of the day
+    would not allow the run any more it is run anyway, other loads shed to make room for it.
     """
 
     load: str
@@ -198,7 +199,8 @@ class Reason(StrEnum):
     BUDGET_AVAILABLE = "budget_available"  # the load fits again
     BOOST = "boost"  # the user keeps the load on for a while
     LONG_SHED = "long_shed"  # shed longer than the maximum
-    MIN_RUN = "min_run"  # its minimum run of the day would not fit in the rest of the day
+    MIN_RUN = "min_run"  # its minimum run of the day: off-peak, or the rest of the day is short
+    MIN_RUN_MET = "min_run_met"  # the run the engine started is done: back to the user's off
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +222,18 @@ class Restore:
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """Switch a load the user left off on (`on`) for its minimum run, or back off when done.
+
+    Off is the user's own state here: switched back to it, the load is not held.
+    """
+
+    load: str
+    on: bool
+    reason: Reason = Reason.MIN_RUN
+
+
+@dataclass(frozen=True, slots=True)
 class Notify:
     """Tell the user (a notify-only load could come back on)."""
 
@@ -235,7 +249,7 @@ class RaiseLongShed:
     since: float
 
 
-type Action = Shed | Restore | Notify | RaiseLongShed
+type Action = Shed | Restore | Run | Notify | RaiseLongShed
 
 
 @dataclass(frozen=True, slots=True)

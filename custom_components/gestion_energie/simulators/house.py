@@ -26,6 +26,7 @@ from custom_components.gestion_energie.shedding import (
     LoadState,
     MeterSample,
     Restore,
+    Run,
     Shed,
     SheddingEngine,
     SheddingSettings,
@@ -83,6 +84,7 @@ class Scenario:
     `restart_at`: the engine restarts from its saved state and reconciles with the switches.
     `three_phase`: a three-phase meter, each phase checked against its third of PCOUP; the
     unmanaged load is spread evenly, each appliance on its `config.phase` (None: all three).
+    `off_peak`: the intervals of off-peak hours the meter tells (none given: not known).
     """
 
     appliances: tuple[Appliance, ...]
@@ -99,6 +101,7 @@ class Scenario:
     reload_at: float | None = None
     restart_at: float | None = None
     three_phase: bool = False
+    off_peak: tuple[Interval, ...] = ()
 
     def base_va(self, time: float) -> float:
         """Return the unmanaged load at `time`."""
@@ -125,7 +128,7 @@ class Outcome:
         return [
             time
             for time, action in self.actions
-            if isinstance(action, Shed | Restore) and action.load == load
+            if isinstance(action, Shed | Restore | Run) and action.load == load
         ]
 
     def most_commands_in_an_hour(self, load: str) -> int:
@@ -305,6 +308,9 @@ class HouseSimulation:
             pref_exceeded=over,
             seconds_left=seconds_left,
             phase_va=phase_va,
+            off_peak=any(start <= time < end for start, end in self.scenario.off_peak)
+            if self.scenario.off_peak
+            else None,
         )
         self._apply(time, self.engine.update_meter(sample))
 
@@ -343,6 +349,13 @@ class HouseSimulation:
             self.observer(time, self.engine, actions)
         for action in actions:
             self.outcome.actions.append((time, action))
-            if isinstance(action, Shed | Restore):
+            if isinstance(action, Shed | Restore | Run):
                 switch_at = time + self.scenario.plug_latency_s
-                self._at(switch_at, _Kind.SWITCH, (action.load, action.step))
+                self._at(switch_at, _Kind.SWITCH, (action.load, _step(action, self.appliances)))
+
+
+def _step(action: Shed | Restore | Run, appliances: dict[str, Appliance]) -> int:
+    """The step an action takes a load to: a run's on is the load's full power, off its last."""
+    if isinstance(action, Run):
+        return 0 if action.on else appliances[action.load].config.last_step
+    return action.step
