@@ -48,35 +48,6 @@ class StepTarget:
     saving_w: float | None = None  # None for the last step: off saves everything
 
 
-def parse_steps(text: str) -> list[StepTarget]:
-    """Read steps written as `eco=600, frost_protection=1200, off` (the last without saving).
-
-    Raises ValueError on anything else.
-    """
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    if not items:
-        msg = "no step"
-        raise ValueError(msg)
-    steps: list[StepTarget] = []
-    for index, item in enumerate(items):
-        target, _, saving = item.partition("=")
-        target = target.strip()
-        last = index == len(items) - 1
-        if not target or (last and saving) or (not last and not saving):
-            msg = f"bad step {item!r}"
-            raise ValueError(msg)
-        steps.append(StepTarget(target, None if last else float(saving)))
-    return steps
-
-
-def format_steps(steps: Sequence[StepTarget]) -> str:
-    """Write steps as `parse_steps` reads them."""
-    return ", ".join(
-        step.target if step.saving_w is None else f"{step.target}={step.saving_w:g}"
-        for step in steps
-    )
-
-
 def steps_to_data(steps: Sequence[StepTarget]) -> list[dict[str, Any]]:
     """Steps as stored in a load subentry."""
     return [{"target": step.target, "saving": step.saving_w} for step in steps]
