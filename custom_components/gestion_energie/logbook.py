@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_cached_translations
 
 from .const import DOMAIN
+from .shedding.model import Reason
 from .shedding_const import EVENT_LOAD_RESTORED, EVENT_LOAD_SHED
 
 # What the logbook says in a language whose translations are not loaded.
@@ -31,6 +32,11 @@ _FALLBACK = {
     EVENT_LOAD_RESTORED: "restored {load} ({reason})",
 }
 _KEYS = {EVENT_LOAD_SHED: "logbook_shed", EVENT_LOAD_RESTORED: "logbook_restored"}
+# A minimum run is not a shed nor a give-back: the engine switched the load on, then off.
+_RUN_KEYS = {
+    (EVENT_LOAD_RESTORED, Reason.MIN_RUN): "logbook_run_started",
+    (EVENT_LOAD_SHED, Reason.MIN_RUN_MET): "logbook_run_done",
+}
 
 
 @callback
@@ -54,7 +60,8 @@ def async_describe_events(
         reason_key = (
             f"component.{DOMAIN}.entity.sensor.load_status.state_attributes.reason.state.{reason}"
         )
-        message = exceptions.get(f"{prefix}.{_KEYS[event_type]}.message")
+        key = _RUN_KEYS.get((event_type, reason), _KEYS[event_type])
+        message = exceptions.get(f"{prefix}.{key}.message")
         return {
             LOGBOOK_ENTRY_NAME: exceptions.get(
                 f"{prefix}.logbook_name.message", _FALLBACK["logbook_name"]
