@@ -33,7 +33,7 @@ _FALLBACK = {
 }
 _KEYS = {EVENT_LOAD_SHED: "logbook_shed", EVENT_LOAD_RESTORED: "logbook_restored"}
 # A minimum run is not a shed nor a give-back: the engine switched the load on, then off.
-_RUN_KEYS = {
+_RUN_KEYS: dict[tuple[str, str], str] = {
     (EVENT_LOAD_RESTORED, Reason.MIN_RUN): "logbook_run_started",
     (EVENT_LOAD_SHED, Reason.MIN_RUN_MET): "logbook_run_done",
 }
