@@ -43,7 +43,7 @@ COMMANDS: dict[str, list[str] | None] = {
     "scripts/run python benchmarks/database_growth.py --hours 1": [
         *("scripts/run", "python", "benchmarks/database_growth.py", "--hours", "0.01"),
     ],
-    "scripts/run python benchmarks/ha_cpu.py --minutes 3 --warmup 30": [
+    "scripts/run python benchmarks/ha_cpu.py --minutes 15 --warmup 60": [
         *("scripts/run", "python", "benchmarks/ha_cpu.py", "--minutes", "0.25", "--warmup", "5"),
     ],
     "scripts/run python benchmarks/shedding_latency.py --trials 200": [
