@@ -117,19 +117,23 @@ async def _in_a_browser(ha: HomeAssistantClient, links: dict[str, str], port: in
             page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
             page.set_default_timeout(UI_TIMEOUT_MS)
             expect.set_options(timeout=UI_TIMEOUT_MS)
-            # Settings → Automations & scenes → Blueprints: the integration's three are there.
-            await _log_in(page, ha.base, "/config/blueprint/dashboard")
-            for name in links:
-                await expect(page.get_by_text(name, exact=True).first).to_be_visible()
-            await page.screenshot(path=SCREENSHOTS / "blueprints.png", full_page=True)
-            off_peak = "Prises allumées en heures creuses"
-            await _import(page, on_loopback(links[off_peak], port), off_peak, "off_peak")
-            # The README's link, from my.home-assistant.io on: the dialog opens filled in.
-            tempo = "Prises éteintes les jours rouges Tempo"
-            query = urlencode({"blueprint_url": on_loopback(links[tempo], port)})
-            await page.goto(f"{ha.base}/_my_redirect/blueprint_import?{query}")
-            await _import(page, None, tempo, "tempo_red_days")
-            await _pick_the_meter(page)
+            try:
+                # Settings → Automations & scenes → Blueprints: the integration's three are there.
+                await _log_in(page, ha.base, "/config/blueprint/dashboard")
+                for name in links:
+                    await expect(page.get_by_text(name, exact=True).first).to_be_visible()
+                await page.screenshot(path=SCREENSHOTS / "blueprints.png", full_page=True)
+                off_peak = "Prises allumées en heures creuses"
+                await _import(page, on_loopback(links[off_peak], port), off_peak, "off_peak")
+                # The README's link, from my.home-assistant.io on: the dialog opens filled in.
+                tempo = "Prises éteintes les jours rouges Tempo"
+                query = urlencode({"blueprint_url": on_loopback(links[tempo], port)})
+                await page.goto(f"{ha.base}/_my_redirect/blueprint_import?{query}")
+                await _import(page, None, tempo, "tempo_red_days")
+                await _pick_the_meter(page)
+            except Exception:
+                await page.screenshot(path=SCREENSHOTS / "blueprints-failure.png", full_page=True)
+                raise
         finally:
             await browser.close()
 
