@@ -18,6 +18,7 @@ from homeassistant.components.device_automation import (
 )
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, yaml
@@ -29,7 +30,10 @@ from yarl import URL
 from custom_components.gestion_energie.blueprint_install import async_install_blueprints
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
-from custom_components.gestion_energie.device_trigger import tariff_period_entity
+from custom_components.gestion_energie.device_trigger import (
+    meter_tariff_period,
+    tariff_period_entity,
+)
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
 
 BLUEPRINTS = (
@@ -201,6 +205,12 @@ async def test_the_off_peak_blueprint_offers_only_the_meters_and_follows_their_t
     }
     assert tariff_period_entity(hass, meter) == "sensor.linky_tariff_period"
     assert tariff_period_entity(hass, plug.id) is None
+    assert tariff_period_entity(hass, "no-such-device") is None
+    assert await async_get_device_automations(hass, DeviceAutomationType.CONDITION, [plug.id]) == {
+        plug.id: []
+    }
+    with pytest.raises(HomeAssistantError, match="not a meter"):
+        meter_tariff_period(hass, plug.id)
 
 
 async def test_plug_kept_off_on_tempo_red_days(
