@@ -12,10 +12,16 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.components.device_automation import (
+    DeviceAutomationType,
+    async_get_device_automations,
+)
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, yaml
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -24,6 +30,10 @@ from yarl import URL
 from custom_components.gestion_energie.blueprint_install import async_install_blueprints
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
+from custom_components.gestion_energie.device_trigger import (
+    meter_tariff_period,
+    tariff_period_entity,
+)
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
 
 BLUEPRINTS = (
@@ -126,23 +136,81 @@ def _frame(ltarf: str = "HEURE PLEINE", tempo_today: int = 1) -> bytes:
     )
 
 
+def _meter_device(hass: HomeAssistant, coordinator: MeterCoordinator) -> str:
+    entry = coordinator.config_entry
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, str(entry.unique_id)), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
 async def test_plug_runs_during_off_peak_hours(
     hass: HomeAssistant, coordinator: MeterCoordinator
 ) -> None:
     coordinator.async_receive(_frame("HEURE PLEINE"))
     await hass.async_block_till_done()
+    await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
     await _use_blueprint(
         hass,
         "off_peak.yaml",
-        {
-            "tariff_period_entity": "sensor.linky_tariff_period",
-            "switch_target": {"entity_id": PLUG},
-        },
+        {"meter": _meter_device(hass, coordinator), "switch_target": {"entity_id": PLUG}},
     )
+    # Home Assistant starting: the switches follow the hours now (peak hours: off).
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
     for ltarf, expected in (("HEURE CREUSE", STATE_ON), ("HEURE PLEINE", STATE_OFF)):
         coordinator.async_receive(_frame(ltarf))
         await hass.async_block_till_done()
         assert _state(hass, PLUG) == expected, ltarf
+
+
+async def test_the_off_peak_blueprint_offers_only_the_meters_and_follows_their_tariff_period(
+    hass: HomeAssistant, coordinator: MeterCoordinator
+) -> None:
+    """The picker is a device selector: the meters only, each with its tariff-period sensor.
+
+    Home Assistant's entity selector filters by integration, domain, device class, unit and
+    the device's maker: the meter's other enum sensors (Tempo colours, cut-off switch...) pass
+    every such filter. Its device selector filtered on the integration and Enedis offers each
+    meter once, and the meter's device triggers and conditions find its tariff-period sensor.
+    """
+    blueprint = yaml.load_yaml_dict(BLUEPRINTS / "off_peak.yaml")
+    inputs = blueprint["blueprint"]["input"]
+    assert set(inputs) == {"meter", "switch_target"}
+    assert inputs["meter"]["selector"] == {
+        "device": {"filter": [{"integration": DOMAIN, "manufacturer": "Enedis"}]}
+    }
+    # Another device of the integration (a plug's) is no meter: no trigger, not offered.
+    plug = dr.async_get(hass).async_get_or_create(
+        config_entry_id=coordinator.config_entry.entry_id,
+        identifiers={(DOMAIN, "plug-1")},
+        manufacturer="Tasmota",
+    )
+    assert await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, [plug.id]) == {
+        plug.id: []
+    }
+    meter = _meter_device(hass, coordinator)
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, [meter])
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, [meter])
+    ours = [trigger for trigger in triggers[meter] if trigger["domain"] == DOMAIN]
+    assert {trigger["type"] for trigger in ours} == {
+        "off_peak_started",
+        "off_peak_ended",
+    }
+    assert {c["type"] for c in conditions[meter] if c["domain"] == DOMAIN} == {
+        "is_off_peak",
+        "is_not_off_peak",
+    }
+    assert tariff_period_entity(hass, meter) == "sensor.linky_tariff_period"
+    assert tariff_period_entity(hass, plug.id) is None
+    assert tariff_period_entity(hass, "no-such-device") is None
+    assert await async_get_device_automations(hass, DeviceAutomationType.CONDITION, [plug.id]) == {
+        plug.id: []
+    }
+    with pytest.raises(HomeAssistantError, match="not a meter"):
+        meter_tariff_period(hass, plug.id)
 
 
 async def test_plug_kept_off_on_tempo_red_days(

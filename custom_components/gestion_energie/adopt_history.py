@@ -42,7 +42,7 @@ from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .meter.history import Adoption, HistoryMisfitError, HourRow, adopt, first_reading_wh
 from .sensor import label_key
-from .tic import CATALOGUE, Quantity
+from .tic import ENERGY_INDEX_LABELS
 
 SERVICE_ADOPT_HISTORY = "adopt_history"
 ATTR_SOURCES = "sources"
@@ -60,11 +60,7 @@ ADOPT_HISTORY_SCHEMA = probatio.Schema(
 )
 
 # The labels of energy indexes, by the key their sensors' unique ids end with.
-_INDEX_KEYS = frozenset(
-    label_key(spec.label)
-    for spec in CATALOGUE.values()
-    if spec.total_increasing and spec.quantity is Quantity.ENERGY
-)
+_INDEX_KEYS = frozenset(map(label_key, ENERGY_INDEX_LABELS))
 _STORE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _WH = UnitOfEnergy.WATT_HOUR

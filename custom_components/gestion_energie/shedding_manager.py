@@ -204,6 +204,7 @@ class SheddingManager:
         self._run_users: dict[str, Snapshot] = {}
         self._raised: set[str] = set()  # switches with a long-shed issue up
         self._nothing_left = False  # the cut is coming and no load is left to shed
+        self._calm_since: float | None = None  # since when the danger has looked over
         self._last_frame_time: float | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -449,17 +450,20 @@ class SheddingManager:
         if any(isinstance(action, Shed) for action in actions):
             self.coordinator.async_write_now()  # the frame a shed rests on shows in history
         self._carry_out(actions, sample.time)
-        self._watch_nothing_left(sample.seconds_left)
+        self._watch_nothing_left(sample)
 
     @property
     def _nothing_left_id(self) -> str:
         return f"nothing_left_to_shed_{self.entry.entry_id}"
 
-    def _watch_nothing_left(self, seconds_left: float | None) -> None:
+    def _watch_nothing_left(self, sample: MeterSample) -> None:
         """A notification while the cut is coming and no load is left to shed.
 
         Left to shed: a load that is on, may be cut while it runs, and is neither held off nor
         left alone (a user's switch-on, a boost). None left, only the user can avoid the cut.
+        Raised once; dismissed once the danger is clearly over, as a shed load is given back:
+        no cut coming and the power at or below the restore limit for the restore dwell. A
+        house hovering about the cut-off power keeps it, instead of one for every frame.
         """
         sheddable = [
             switch
@@ -470,20 +474,31 @@ class SheddingManager:
             and (state := self.hass.states.get(switch)) is not None
             and state.state == STATE_ON
         ]
-        coming = seconds_left is not None and bool(self.loads) and not sheddable
         notification_id = self._nothing_left_id
-        if coming and not self._nothing_left:
-            assert seconds_left is not None  # noqa: S101 - coming says so
-            minutes = str(max(1, round(seconds_left / 60)))
-            placeholders = {"meter": self.entry.title, "minutes": minutes}
-            self.entry.async_create_task(
-                self.hass,
-                self._async_notify("nothing_left_to_shed", notification_id, placeholders),
-                "shedding notification nothing left",
-            )
-        elif not coming and self._nothing_left:
+        if sample.seconds_left is not None and self.loads and not sheddable:
+            self._calm_since = None
+            if not self._nothing_left:
+                self._nothing_left = True
+                minutes = str(max(1, round(sample.seconds_left / 60)))
+                placeholders = {"meter": self.entry.title, "minutes": minutes}
+                self.entry.async_create_task(
+                    self.hass,
+                    self._async_notify("nothing_left_to_shed", notification_id, placeholders),
+                    "shedding notification nothing left",
+                )
+            return
+        calm = sample.seconds_left is None and sample.apparent_power_va <= (
+            self.settings.restore_limit_va(sample.pcoup_va)
+        )
+        if not self._nothing_left or not calm:
+            self._calm_since = None
+            return
+        if self._calm_since is None:
+            self._calm_since = sample.time
+        if sample.time - self._calm_since >= self.settings.restore_dwell_s:
+            self._nothing_left = False
+            self._calm_since = None
             persistent_notification.async_dismiss(self.hass, notification_id)
-        self._nothing_left = coming
 
     def _sample(self) -> MeterSample | None:
         data = self.coordinator.data

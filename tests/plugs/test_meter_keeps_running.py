@@ -1,10 +1,13 @@
 """A plug and a load added to a running meter, then a restart: the meter never stops, and its
-indexes never go backwards, in the states nor in the statistics the recorder compiles."""
+indexes never go backwards, in the states nor in the statistics the recorder compiles. Nor
+after a crash, when the simulated meter's saved indexes are older than the recorder's."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 import time
+from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -15,10 +18,12 @@ from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     async_mock_restore_state_shutdown_restart,
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -28,7 +33,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.gestion_energie.const import DOMAIN
 from custom_components.gestion_energie.shedding_const import SUBENTRY_LOAD
+from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.simulators.plugs import PlugSimulator
+from custom_components.gestion_energie.tic import TicDecoder
 
 from .ha import House, add_plug
 
@@ -192,3 +199,68 @@ async def test_adding_a_plug_and_a_load_then_restarting_never_takes_an_index_bac
         assert states == sorted(states), entity_id
         assert sums == sorted(sums), entity_id
         assert sums[-1] > sums[0]
+
+
+async def test_after_a_crash_the_simulated_meter_goes_on_from_what_the_recorder_kept(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    freezer.move_to(START)
+    entry = simulator_entry
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    watch = MeterWatch(hass, entry)
+    await frames(hass, entry, freezer, 3)
+    async_fire_time_changed(hass)  # the minute's save of the indexes
+    await hass.async_block_till_done()
+    saved = hass_storage[f"{DOMAIN}.simulator.{entry.entry_id}"]["data"]
+    # Then the crash: what counted after that save is recorded, and never saved (the unload
+    # stands in for the process that died).
+    with patch.object(Store, "async_save"):
+        await frames(hass, entry, freezer, 2)
+        await async_wait_recording_done(hass)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    assert hass_storage[f"{DOMAIN}.simulator.{entry.entry_id}"]["data"] == saved
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    await frames(hass, entry, freezer, 3)
+
+    indexes = watch.indexes()
+    assert len(indexes) >= 4  # EAST, EASF01, EASF02, EASD01, EASD02 (one counting)
+    for entity_id in indexes:
+        values = [float(value) for value in watch.states[entity_id] if value != STATE_UNAVAILABLE]
+        assert values == sorted(values), (entity_id, values)
+
+
+def sent_indexes(meter: SimulatedMeter, now: float) -> dict[str, int]:
+    """The energy indexes of the frame the meter sends at `now`, standard mode."""
+    (frame,) = TicDecoder().feed(meter.frame(now))
+    return {label: int(group.data) for label, group in frame.groups.items() if label[:3] == "EAS"}
+
+
+@pytest.mark.parametrize("contract", list(Contract))
+def test_a_simulated_meter_never_sends_a_total_below_the_one_it_goes_on_from(
+    contract: Contract,
+) -> None:
+    start = START.timestamp()
+    before = SimulatedMeter(contract=contract)
+    before.frame(start)
+    earlier = sent_indexes(before, start + 3000)
+    shown = sent_indexes(before, start + 3600)
+    # The recorder kept the totals of the last frame and the supplier indexes of an earlier one.
+    kept = {label: float(wh) for label, wh in earlier.items() if label.startswith("EASF")} | {
+        label: float(wh) for label, wh in shown.items() if not label.startswith("EASF")
+    }
+    meter = SimulatedMeter(contract=contract)
+    meter.continue_from(kept)
+
+    after = sent_indexes(meter, start + 3601)
+    assert [label for label, wh in kept.items() if after[label] < wh] == []
+    supplier = [wh for label, wh in after.items() if label.startswith("EASF")]
+    assert after["EAST"] == sum(supplier)
+    assert (after["EASD01"], after["EASD02"]) == (sum(supplier[0::2]), sum(supplier[1::2]))

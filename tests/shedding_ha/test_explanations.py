@@ -9,7 +9,7 @@ from pathlib import Path
 from homeassistant.components import persistent_notification
 from homeassistant.components.recorder import Recorder
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -124,4 +124,38 @@ async def test_a_notification_when_the_cut_comes_and_nothing_is_left_to_shed(
         assert _state(hass, f"switch.{load}") == STATE_OFF
     meter.freezer.tick(timedelta(seconds=2))
     await meter.frames(2000, 3)
+    # Not dismissed at once: the danger must stay over for a minute (the restore dwell).
+    assert notification_id in persistent_notification._async_get_or_create_notifications(hass)
+    await meter.frames(2000, 30)
     assert notification_id not in persistent_notification._async_get_or_create_notifications(hass)
+
+
+async def test_the_nothing_left_notification_does_not_flap_about_the_cut_off_power(
+    hass: HomeAssistant, meter: Meter
+) -> None:
+    notification_id = f"nothing_left_to_shed_{meter.entry.entry_id}"
+    seen: list[str] = []
+
+    @callback
+    def on_update(
+        update: persistent_notification.UpdateType,
+        notifications: dict[str, persistent_notification.Notification],
+    ) -> None:
+        if notification_id in notifications:
+            seen.append(update)
+
+    persistent_notification.async_register_callback(hass, on_update)
+    await meter.frames(3000, 2)
+    for _ in range(30):  # every load that may be cut goes off, the house still too much
+        await meter.frames(9000, 1, overload=True)
+    # Then it hovers about the 6 kVA cut-off power: a cut coming on one frame, not the next.
+    for _ in range(20):
+        await meter.frames(6600, 1, overload=True)
+        await meter.frames(5800, 1)
+    assert seen == [persistent_notification.UpdateType.ADDED]
+    # Clearly below (the restore limit, 85 %) for a minute: dismissed, once.
+    await meter.frames(2000, 32)
+    assert seen == [
+        persistent_notification.UpdateType.ADDED,
+        persistent_notification.UpdateType.REMOVED,
+    ]

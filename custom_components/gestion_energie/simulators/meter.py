@@ -54,6 +54,13 @@ OFF_PEAK_HOURS = (22, 6)  # 22:00 to 06:00
 LOAD_CURVE_PERIOD_S = 1800
 _TEMPO_COLOURS = ("BLEU", "BLAN", "ROUG")
 SIMULATED_ADDRESS = "042164123456"  # the first simulated meter's; the next ones count up
+# Standard mode's totals: each the sum of some supplier indexes (EASF01 to EASF10), and the
+# first of them. The distributor's off-peak index counts the odd ones, its peak the even ones.
+_TOTALS = {
+    "EASD01": ("EASF01", slice(0, None, 2)),
+    "EASD02": ("EASF02", slice(1, None, 2)),
+    "EAST": ("EASF01", slice(None)),
+}
 
 
 def daily_load_va(when: datetime) -> float:
@@ -193,12 +200,29 @@ class SimulatedMeter:
         return dict(self._indexes_wh)
 
     def continue_from(self, indexes_wh: dict[str, float]) -> None:
-        """Carry on counting from indexes saved earlier, as a real meter keeps its own."""
+        """Carry on counting from indexes saved or shown earlier, as a real meter keeps its own.
+
+        No index sent afterwards is below the one given, totals included: a total above the
+        sum of its supplier indexes had energy counted that was lost (in a crash), now
+        counted in its first supplier index.
+        """
         for label, wh in indexes_wh.items():
-            self._indexes_wh[label] = max(float(wh), self._index_wh(label))
+            if label not in _TOTALS:
+                self._indexes_wh[label] = max(float(wh), self._index_wh(label))
+        for total, (first, part) in _TOTALS.items():
+            if total in indexes_wh:
+                sent = sum(map(int, self._supplier_indexes_wh()[part]))  # as the frames sum them
+                missing = indexes_wh[total] - sent
+                if missing > 0:
+                    self._indexes_wh[first] = self._index_wh(first) + missing
 
     def _index_wh(self, label: str) -> float:
         return self._indexes_wh.get(label, initial_index_wh(label))
+
+    def _supplier_indexes_wh(self) -> list[float]:
+        """EASF01 to EASF10, standard mode: those the contract does not use read zero."""
+        used = {Contract.BASE: 1, Contract.OFF_PEAK: 2, Contract.TEMPO: 6}[self.contract]
+        return [self._index_wh(f"EASF{n:02}") if n <= used else 0.0 for n in range(1, 11)]
 
     def _index_label(self, when: datetime) -> str:
         off_peak = is_off_peak(when)
@@ -270,9 +294,7 @@ class SimulatedMeter:
             ),
             Contract.TEMPO: ("TEMPO", f"{'HC' if tariff % 2 else 'HP'} {colour_today}"),
         }[self.contract]
-        index_count = {Contract.BASE: 1, Contract.OFF_PEAK: 2, Contract.TEMPO: 6}[self.contract]
-        supplier = [int(self._index_wh(f"EASF{n:02}")) for n in range(1, 11)]
-        supplier = [wh if n < index_count else 0 for n, wh in enumerate(supplier)]
+        supplier = [int(wh) for wh in self._supplier_indexes_wh()]
         load = min(round(self._load_va), 99999)
         return [
             Group("ADSC", self.address),

@@ -3,7 +3,15 @@
 Pure Python, standard library only: no Home Assistant import anywhere in this package.
 """
 
-from .catalogue import CATALOGUE, LabelSpec, Quantity, TicMode, ValueKind, parse_value
+from .catalogue import (
+    CATALOGUE,
+    ENERGY_INDEX_LABELS,
+    LabelSpec,
+    Quantity,
+    TicMode,
+    ValueKind,
+    parse_value,
+)
 from .cutoff import CutoffModel
 from .decoder import (
     MAX_FRAME_BYTES,
@@ -20,6 +28,7 @@ from .horodate import PARIS, Horodate, format_horodate, parse_horodate
 
 __all__ = [
     "CATALOGUE",
+    "ENERGY_INDEX_LABELS",
     "MAX_FRAME_BYTES",
     "PARIS",
     "CutoffModel",

@@ -626,6 +626,12 @@ _STANDARD: list[LabelSpec] = [
 ]
 
 CATALOGUE: dict[str, LabelSpec] = {spec.label: spec for spec in (*_HISTORIC, *_STANDARD)}
+# The active energy indexes, every mode and contract (the Energy dashboard's).
+ENERGY_INDEX_LABELS = frozenset(
+    spec.label
+    for spec in CATALOGUE.values()
+    if spec.total_increasing and spec.quantity is Quantity.ENERGY
+)
 # Messages for the meter's display of 16-character lines: the spaces that pad each line are
 # no part of the text ("PAS DE          MESSAGE" is "PAS DE MESSAGE").
 _MESSAGES = frozenset({"MSG1", "MSG2"})
