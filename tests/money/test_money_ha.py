@@ -291,6 +291,8 @@ async def test_off_peak_hours_entered_with_the_prices_tell_the_next_change(
     result = await hass.config_entries.options.async_configure(result["flow_id"], defaults)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options[CONF_PRICE_SETS][0]["off_peak_hours"] == "23:00-07:00"
+    await hass.async_block_till_done()  # the new settings reload the entry
+    await entry.runtime_data.source.stop()
     await drive(hass, entry, ten + 3 * STEP_S, 2)
     change = hass.states.get(entity_id(hass, "next_period_change"))
     assert change is not None
