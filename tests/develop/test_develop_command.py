@@ -36,6 +36,15 @@ STOP_TIMEOUT_S = 90.0
 PLUGS = 3  # the plug simulator's default house, one port each
 WATER_HEATER = "Chauffe-eau"  # its 2,000 W plug
 WATER_HEATER_VA = 2000.0
+# The development helper's graded loads (tools/develop), by entity id and name.
+GRADED_LOADS = {
+    "select.radiateur_salon": "Radiateur du salon",
+    "climate.radiateur_chambre": "Radiateur de la chambre",
+    "water_heater.ballon_eau_chaude": "Ballon d'eau chaude",
+    "number.borne_recharge_courant": "Borne de recharge",
+}
+FIL_PILOTE = "select.radiateur_salon"
+FIL_PILOTE_ECO_SAVING_VA = 500.0  # a third of its 1,500 W
 
 
 def free_ports(count: int) -> int:
@@ -255,6 +264,8 @@ async def _check_the_instance(ha: HomeAssistantClient) -> None:
         )
         assert (await ha.async_states())[heater]["state"] == expected
 
+    await _check_the_graded_loads(ha, ours[power_key]["config_entry_id"], power)
+
     # The Energy dashboard is set up: the meter's period indexes and the plugs' energy.
     async def energy() -> dict[str, Any] | None:
         with contextlib.suppress(AssertionError):  # "No prefs" until the helper ran
@@ -276,3 +287,37 @@ async def _check_the_instance(ha: HomeAssistantClient) -> None:
     plug_energy = [e for e in device_energy if e not in unmeasured]
     assert plug_energy
     assert all(entity["config_subentry_id"] for entity in plug_energy)
+
+
+async def _check_the_graded_loads(ha: HomeAssistantClient, entry_id: str, power: Any) -> None:
+    """The helper's heaters, water heater and charger: loads of the meter, drawing on it."""
+    states = await wait_for(
+        "the graded loads' entities",
+        ha.async_states,
+        lambda states: all(entity_id in states for entity_id in GRADED_LOADS),
+    )
+    assert {
+        entity_id: states[entity_id]["attributes"]["friendly_name"] for entity_id in GRADED_LOADS
+    } == GRADED_LOADS
+
+    async def load_titles() -> set[str]:
+        subentries = await ha.async_ws("config_entries/subentries/list", entry_id=entry_id)
+        return {item["title"] for item in subentries if item["subentry_type"] == "load"}
+
+    await wait_for(
+        "the graded loads as loads of the meter",
+        load_titles,
+        lambda titles: set(GRADED_LOADS.values()) <= titles,
+    )
+    # One step down of the fil pilote heater (comfort to eco) lowers the meter's power.
+    assert states[FIL_PILOTE]["state"] == "comfort"
+    before = number(await power())
+    assert before is not None
+    await ha.async_post(
+        "/api/services/select/select_option", {"entity_id": FIL_PILOTE, "option": "eco"}
+    )
+    await wait_for(
+        f"the meter's power after the heater's step to eco (was {before} VA)",
+        power,
+        partial(_moved_by, -FIL_PILOTE_ECO_SAVING_VA, before),
+    )
