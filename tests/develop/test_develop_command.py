@@ -36,15 +36,19 @@ STOP_TIMEOUT_S = 90.0
 PLUGS = 3  # the plug simulator's default house, one port each
 WATER_HEATER = "Chauffe-eau"  # its 2,000 W plug
 WATER_HEATER_VA = 2000.0
+THERMOSTAT = "climate.radiateur_chambre"
 # The development helper's graded loads (tools/develop), by entity id and name.
 GRADED_LOADS = {
     "select.radiateur_salon": "Radiateur du salon",
-    "climate.radiateur_chambre": "Radiateur de la chambre",
+    THERMOSTAT: "Radiateur de la chambre",
     "water_heater.ballon_eau_chaude": "Ballon d'eau chaude",
     "number.borne_recharge_courant": "Borne de recharge",
 }
-FIL_PILOTE = "select.radiateur_salon"
-FIL_PILOTE_ECO_SAVING_VA = 500.0  # a third of its 1,500 W
+CHARGER = "number.borne_recharge_courant"
+# Its current: 16 A at most, its first step 8 A (the middle of 0 to 16 A, as the form proposes).
+CHARGER_MAX_A, CHARGER_STEP_A = 16, 8
+VOLTS = 230.0
+APPLIANCES_SHOWN_S = 15.0
 
 
 def free_ports(count: int) -> int:
@@ -309,15 +313,21 @@ async def _check_the_graded_loads(ha: HomeAssistantClient, entry_id: str, power:
         load_titles,
         lambda titles: set(GRADED_LOADS.values()) <= titles,
     )
-    # One step down of the fil pilote heater (comfort to eco) lowers the meter's power.
-    assert states[FIL_PILOTE]["state"] == "comfort"
-    before = number(await power())
-    assert before is not None
+    # A car charging at the charger's full current adds to the meter's power, and one step
+    # down (to 8 A) lowers it (big steps: the power is written when it moves by 5 %).
+    assert number(states[CHARGER]) == 0  # no car yet
+    # The thermostat's own cycle would move the power meanwhile: the user stops it first, and
+    # the meter shows that (the appliances are fed to it every 5 s, written after 3 frames).
     await ha.async_post(
-        "/api/services/select/select_option", {"entity_id": FIL_PILOTE, "option": "eco"}
+        "/api/services/climate/set_hvac_mode", {"entity_id": THERMOSTAT, "hvac_mode": "off"}
     )
-    await wait_for(
-        f"the meter's power after the heater's step to eco (was {before} VA)",
-        power,
-        partial(_moved_by, -FIL_PILOTE_ECO_SAVING_VA, before),
-    )
+    await asyncio.sleep(APPLIANCES_SHOWN_S)
+    for amps, change_a in ((CHARGER_MAX_A, CHARGER_MAX_A), (CHARGER_STEP_A, -CHARGER_STEP_A)):
+        before = number(await power())
+        assert before is not None
+        await ha.async_post("/api/services/number/set_value", {"entity_id": CHARGER, "value": amps})
+        await wait_for(
+            f"the meter's power with the charger at {amps} A (was {before} VA)",
+            power,
+            partial(_moved_by, change_a * VOLTS, before),
+        )
