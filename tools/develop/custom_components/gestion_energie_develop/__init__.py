@@ -40,7 +40,7 @@ from homeassistant.const import (
     Platform,
     UnitOfEnergy,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, discovery, entity_registry as er
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
@@ -66,7 +66,12 @@ APPLIANCE_PLATFORMS = (Platform.CLIMATE, Platform.NUMBER, Platform.SELECT, Platf
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Add the appliances; their loads and the Energy dashboard once Home Assistant started."""
     stop_feed = async_set_up_feed(hass)
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, lambda _: stop_feed())
+
+    @callback
+    def stop(_: Event) -> None:
+        stop_feed()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
     for platform in APPLIANCE_PLATFORMS:
         hass.async_create_task(discovery.async_load_platform(hass, platform, DOMAIN, {}, config))
 
