@@ -124,7 +124,8 @@ def seed(config_dir: Path, plug_port: int = PLUG_PORT) -> bool:
             CONF_SOURCE: SOURCE_SIMULATOR,
             CONF_MODE: "standard",
             CONF_CONTRACT: "tempo",
-            CONF_SUBSCRIBED_KVA: "6",
+            # A home with electric heating, a water heater and an EV charger subscribes 12 kVA.
+            CONF_SUBSCRIBED_KVA: "12",
         },
         discovery_keys=MappingProxyType({}),
         domain=DOMAIN,

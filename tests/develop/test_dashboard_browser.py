@@ -230,7 +230,7 @@ async def _look(
     # An overload: the time before the cut-off counts down on the dashboard.
     await ha.async_post(
         "/api/services/gestion_energie/simulate_overload",
-        {"config_entry_id": (await _entry_of(ha, cutoff)), "power": 9000, "duration": 120},
+        {"config_entry_id": (await _entry_of(ha, cutoff)), "power": 18000, "duration": 120},
     )
     await wait_for(
         "a time before the cut-off",

@@ -36,6 +36,19 @@ STOP_TIMEOUT_S = 90.0
 PLUGS = 3  # the plug simulator's default house, one port each
 WATER_HEATER = "Chauffe-eau"  # its 2,000 W plug
 WATER_HEATER_VA = 2000.0
+THERMOSTAT = "climate.radiateur_chambre"
+# The development helper's graded loads (tools/develop), by entity id and name.
+GRADED_LOADS = {
+    "select.radiateur_salon": "Radiateur du salon",
+    THERMOSTAT: "Radiateur de la chambre",
+    "water_heater.ballon_eau_chaude": "Ballon d'eau chaude",
+    "number.borne_recharge_courant": "Borne de recharge",
+}
+CHARGER = "number.borne_recharge_courant"
+# Its current: 16 A at most, its first step 8 A (the middle of 0 to 16 A, as the form proposes).
+CHARGER_MAX_A, CHARGER_STEP_A = 16, 8
+VOLTS = 230.0
+APPLIANCES_SHOWN_S = 15.0
 
 
 def free_ports(count: int) -> int:
@@ -255,6 +268,8 @@ async def _check_the_instance(ha: HomeAssistantClient) -> None:
         )
         assert (await ha.async_states())[heater]["state"] == expected
 
+    await _check_the_graded_loads(ha, ours[power_key]["config_entry_id"], power)
+
     # The Energy dashboard is set up: the meter's period indexes and the plugs' energy.
     async def energy() -> dict[str, Any] | None:
         with contextlib.suppress(AssertionError):  # "No prefs" until the helper ran
@@ -276,3 +291,43 @@ async def _check_the_instance(ha: HomeAssistantClient) -> None:
     plug_energy = [e for e in device_energy if e not in unmeasured]
     assert plug_energy
     assert all(entity["config_subentry_id"] for entity in plug_energy)
+
+
+async def _check_the_graded_loads(ha: HomeAssistantClient, entry_id: str, power: Any) -> None:
+    """The helper's heaters, water heater and charger: loads of the meter, drawing on it."""
+    states = await wait_for(
+        "the graded loads' entities",
+        ha.async_states,
+        lambda states: all(entity_id in states for entity_id in GRADED_LOADS),
+    )
+    assert {
+        entity_id: states[entity_id]["attributes"]["friendly_name"] for entity_id in GRADED_LOADS
+    } == GRADED_LOADS
+
+    async def load_titles() -> set[str]:
+        subentries = await ha.async_ws("config_entries/subentries/list", entry_id=entry_id)
+        return {item["title"] for item in subentries if item["subentry_type"] == "load"}
+
+    await wait_for(
+        "the graded loads as loads of the meter",
+        load_titles,
+        lambda titles: set(GRADED_LOADS.values()) <= titles,
+    )
+    # A car charging at the charger's full current adds to the meter's power, and one step
+    # down (to 8 A) lowers it (big steps: the power is written when it moves by 5 %).
+    assert number(states[CHARGER]) == 0  # no car yet
+    # The thermostat's own cycle would move the power meanwhile: the user stops it first, and
+    # the meter shows that (the appliances are fed to it every 5 s, written after 3 frames).
+    await ha.async_post(
+        "/api/services/climate/set_hvac_mode", {"entity_id": THERMOSTAT, "hvac_mode": "off"}
+    )
+    await asyncio.sleep(APPLIANCES_SHOWN_S)
+    for amps, change_a in ((CHARGER_MAX_A, CHARGER_MAX_A), (CHARGER_STEP_A, -CHARGER_STEP_A)):
+        before = number(await power())
+        assert before is not None
+        await ha.async_post("/api/services/number/set_value", {"entity_id": CHARGER, "value": amps})
+        await wait_for(
+            f"the meter's power with the charger at {amps} A (was {before} VA)",
+            power,
+            partial(_moved_by, change_a * VOLTS, before),
+        )

@@ -759,25 +759,50 @@ class SheddingEngine:
         (a third of their power counting on each phase); the phases are checked again after
         each phase's sheds, as a three-phase load shed for one phase relieves the others too.
         """
-        actions: list[Action] = []
+        if emergency is not None:
+            return self._shed_phases_at_once(shed_limit, emergency, now)
         for phase in self._phases_by_load():
             expected = self._expected_phase_va()
             assert expected is not None  # noqa: S101 - only with phase readings
-            # 54E §7 (p. 29): a three-phase meter checks each phase on its own and trips as soon
-            # as one phase reaches the threshold; its reference per phase is a third of the
-            # whole (§6.1.2, p. 17: IR = PREF / 200 V / 3), so each phase has a third.
             limit = shed_limit / len(expected)
-            if emergency is not None:
-                reason, most = emergency, 0
-            elif self._sustained_over_phase(phase, limit, now) and not self._pending(on=False):
-                reason, most = Reason.OVER_LIMIT, 1
-            else:
-                continue
-            taken = self._shed_down_to(limit, expected[phase - 1], reason, now, most, phase)
-            actions += taken
-            if most and taken:
-                break  # one step at a time: wait for the meter to show it
-        return actions
+            if self._sustained_over_phase(phase, limit, now) and not self._pending(on=False):
+                taken = self._shed_down_to(
+                    limit, expected[phase - 1], Reason.OVER_LIMIT, now, 1, phase
+                )
+                if taken:
+                    return taken  # one step at a time: wait for the meter to show it
+        return []
+
+    def _shed_phases_at_once(self, shed_limit: float, reason: Reason, now: float) -> list[Action]:
+        """An emergency on a three-phase meter: every phase under its limit in one decision.
+
+        As `_shed_down_to` for each phase, most loaded first, except that a three-phase load
+        taken a step down for one phase may be taken further down for the next one: waiting
+        for the meter to show the first step would leave that phase over for a settle time.
+        """
+        expected = list(self._expected_phase_va() or ())
+        # 54E §7 (p. 29): a three-phase meter checks each phase on its own and trips as soon
+        # as one phase reaches the threshold; its reference per phase is a third of the
+        # whole (§6.1.2, p. 17: IR = PREF / 200 V / 3), so each phase has a third.
+        limit = shed_limit / len(expected)
+        candidates = self._shed_candidates(now, emergency=True)
+        steps: dict[str, int] = {}  # the step each load is taken down to, in shedding order
+        by_id = {load.config.load: load for load in candidates}
+        for phase in self._phases_by_load():
+            for load in candidates:
+                share = load.config.phase_share(phase)
+                if expected[phase - 1] <= limit:
+                    break
+                level, last = steps.get(load.config.load, self._level(load)), load.config.last_step
+                if not share or level >= last:
+                    continue
+                power = (expected[phase - 1], limit)
+                step = self._step_down(load, level, power, share, now, False)
+                freed = self._freed(load, level, step)
+                for index in range(len(expected)):
+                    expected[index] -= freed * load.config.phase_share(index + 1)
+                steps[load.config.load] = step
+        return [self._shed(by_id[load], reason, now, step) for load, step in steps.items()]
 
     def _phases_by_load(self) -> list[int]:
         expected = self._expected_phase_va() or ()
@@ -848,19 +873,43 @@ class SheddingEngine:
                 continue
             if expected_va <= limit_va or (most and len(actions) >= most):
                 break
-            level, last = self._level(load), load.config.last_step
-            step = level + 1
-            while (
-                not most
-                and step < last
-                and expected_va - self._frees(load, step) * share > limit_va
-            ):
-                step += 1
-            if self._toggles(load, now) + 1 >= self._toggle_limit(load):
-                step = last  # the hour's last switching allowed: straight off, never flapping
+            level = self._level(load)
+            step = self._step_down(load, level, (expected_va, limit_va), share, now, bool(most))
             expected_va -= self._frees(load, step) * share
             actions.append(self._shed(load, reason, now, step))
         return actions
+
+    def _step_down(
+        self,
+        load: _Load,
+        level: int,
+        power: tuple[float, float],
+        share: float,
+        now: float,
+        one: bool,
+    ) -> int:
+        """The step to take a load down to from `level`, the power (expected, limit) VA.
+
+        One step if `one`, else the smallest that brings the power under the limit (`share`
+        of what the load frees counting), or its last; off if this is the hour's last
+        switching it is allowed.
+        """
+        expected_va, limit_va = power
+        last = load.config.last_step
+        if self._toggles(load, now) + 1 >= self._toggle_limit(load):
+            return last  # the hour's last switching allowed: straight off, never flapping
+        step = level + 1
+        while (
+            not one
+            and step < last
+            and expected_va - self._freed(load, level, step) * share > limit_va
+        ):
+            step += 1
+        return step
+
+    def _freed(self, load: _Load, level: int, step: int) -> float:
+        """What taking the load from `level` down to `step` frees (both past its level now)."""
+        return self._frees(load, step) - self._frees(load, level)
 
     def _shed_candidates(self, now: float, *, emergency: bool) -> list[_Load]:
         """List the loads that draw power and may be shed, in shedding order."""

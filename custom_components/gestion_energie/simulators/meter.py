@@ -2,7 +2,8 @@
 
 Pure and clock-driven (every call takes the time), so tests, benchmarks and the
 built-in source share it. The load is a daily curve (night base load, morning and
-evening peaks) with some noise, plus what connected plugs draw (`extra_load_va`)
+evening peaks) with some noise, plus what connected plugs draw (`extra_load_va`), what
+other simulated appliances draw (`appliance_load_va`)
 and overload episodes started on demand. Energy indexes integrate that load into
 the index of the current tariff period, as the meter does.
 """
@@ -105,6 +106,13 @@ class _Overload:
     until: float
 
 
+def _possible_load_va(load_va: float) -> float:
+    """A load added to the household's; refused if it is no load at all (negative, endless)."""
+    if not (math.isfinite(load_va) and load_va >= 0):
+        raise ValueError(f"a load of {load_va} VA is not physically possible")
+    return load_va
+
+
 class SimulatedMeter:
     """A Linky meter of a chosen mode and contract, fed with the time."""
 
@@ -123,6 +131,7 @@ class SimulatedMeter:
         self.subscribed_kva = subscribed_kva
         self.address = address
         self._extra_load_va = 0.0
+        self._appliance_load_va = 0.0
         self._random = random.Random(seed)
         self._indexes_wh: dict[str, float] = {}
         self._last_time: float | None = None
@@ -141,9 +150,16 @@ class SimulatedMeter:
     @extra_load_va.setter
     def extra_load_va(self, load_va: float) -> None:
         """Take the plugs' load; refuse one that is no load at all (negative, endless)."""
-        if not (math.isfinite(load_va) and load_va >= 0):
-            raise ValueError(f"a plug load of {load_va} VA is not physically possible")
-        self._extra_load_va = load_va
+        self._extra_load_va = _possible_load_va(load_va)
+
+    @property
+    def appliance_load_va(self) -> float:
+        """What simulated appliances other than plugs draw (scripts/develop's heaters...)."""
+        return self._appliance_load_va
+
+    @appliance_load_va.setter
+    def appliance_load_va(self, load_va: float) -> None:
+        self._appliance_load_va = _possible_load_va(load_va)
 
     def start_overload(self, now: float, extra_va: float, duration_s: float) -> None:
         """Add `extra_va` on top of the household's load for `duration_s` seconds."""
@@ -169,7 +185,7 @@ class SimulatedMeter:
         if self._overload is not None and now >= self._overload.until:
             self._overload = None
         noise = self._random.gauss(1.0, 0.05)
-        load = daily_load_va(when) * max(noise, 0.5) + self.extra_load_va
+        load = daily_load_va(when) * max(noise, 0.5) + self.extra_load_va + self.appliance_load_va
         if self._overload is not None:
             load += self._overload.extra_va
         load = min(load, _SUPPLY.max_power_va)  # no supply carries more: its breaker trips

@@ -1,6 +1,8 @@
-"""scripts/develop's helper: the Energy dashboard set up on the first run, with a day behind it.
+"""scripts/develop's helper: graded loads, and the Energy dashboard set up with a day behind it.
 
-Not part of the integration (HACS installs `custom_components/gestion_energie` only). A new
+Not part of the integration (HACS installs `custom_components/gestion_energie` only). The
+house's heaters, water heater and EV charger are entities of this helper, loads of the meter
+from the first run (`appliances.py`). A new
 user adds the meter's indexes to the Energy dashboard by hand; the development instance does
 it once, while the dashboard has no energy source: every counting index of the simulated
 meter becomes a grid source (one per tariff period), every plug's energy sensor an
@@ -32,9 +34,14 @@ from homeassistant.components.recorder.models import (
 )
 from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.components.sensor import SensorDeviceClass
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfEnergy
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_HOMEASSISTANT_STOP,
+    Platform,
+    UnitOfEnergy,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, discovery, entity_registry as er
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.unit_conversion import EnergyConverter
@@ -44,6 +51,8 @@ from custom_components.gestion_energie.coordinator import GestionEnergieConfigEn
 from custom_components.gestion_energie.sensor import label_key
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter, initial_index_wh
 
+from .appliances import async_add_graded_loads, async_set_up_feed
+
 DOMAIN = "gestion_energie_develop"
 CONFIG_SCHEMA = cv.empty_config_schema(DOMAIN)
 LOGGER = logging.getLogger(__name__)
@@ -51,13 +60,24 @@ LOGGER = logging.getLogger(__name__)
 HISTORY_HOURS = 24
 # The simulated meter's first frame creates its index sensors: wait that long at most.
 INDEXES_TIMEOUT_S = 60.0
+APPLIANCE_PLATFORMS = (Platform.CLIMATE, Platform.NUMBER, Platform.SELECT, Platform.WATER_HEATER)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the Energy dashboard once Home Assistant has started."""
+    """Add the appliances; their loads and the Energy dashboard once Home Assistant started."""
+    stop_feed = async_set_up_feed(hass)
+
+    @callback
+    def stop(_: Event) -> None:
+        stop_feed()
+
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
+    for platform in APPLIANCE_PLATFORMS:
+        hass.async_create_task(discovery.async_load_platform(hass, platform, DOMAIN, {}, config))
 
     async def set_up(hass: HomeAssistant) -> None:
         hass.async_create_background_task(async_set_up_energy(hass), DOMAIN)
+        hass.async_create_background_task(async_add_graded_loads(hass), f"{DOMAIN}_loads")
 
     async_at_started(hass, set_up)
     return True
