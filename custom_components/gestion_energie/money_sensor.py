@@ -138,7 +138,11 @@ MONEY_SENSORS: tuple[MoneySensorEntityDescription, ...] = (
         key="subscribed_power_advice",
         translation_key="subscribed_power_advice",
         native_unit_of_measurement=UnitOfApparentPower.KILO_VOLT_AMPERE,
-        money_fn=lambda tracker: tracker.advice().recommended_kva,
+        # Unknown until enough days were seen: a first summer day would advise 3 kVA to a
+        # house heated by electricity. Its attributes tell the days seen so far.
+        money_fn=lambda tracker: (
+            advice.recommended_kva if (advice := tracker.advice()).enough_days else None
+        ),
         attributes_fn=_advice,
         fast=False,
     ),

@@ -316,6 +316,12 @@ async def test_the_subscribed_power_advice_and_its_repair_issue(
     await loaded_simulator.runtime_data.source.stop()
     tracker = loaded_simulator.runtime_data.money
     assert tracker is not None
+    await drive(hass, loaded_simulator, START - 86400, 3)
+    advice = hass.states.get(entity_id(hass, "subscribed_power_advice"))
+    assert advice is not None
+    # A day or two seen: no advice yet, only how many days it would rest on.
+    assert advice.state == "unknown"
+    assert 0 < advice.attributes["days"] < 30
     # Thirty days kept from before (a restart), their peaks never above 2 kVA for long.
     first = date(2026, 12, 4)
     tracker.peaks = PeakWatch.from_dict(
