@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 import itertools
 from typing import Any
 
@@ -82,9 +82,14 @@ async def test_meter_device_and_label_sensors(
     assert current is not None
     assert current.attributes["device_class"] == SensorDeviceClass.CURRENT
     assert current.attributes["unit_of_measurement"] == "A"
-    maximum_time = hass.states.get("sensor.linky_time_of_maximum_apparent_power_drawn_today")
+    # The time of the day's maximum: off by default (each rise would be a logbook entry).
+    maximum_time = entities.async_get_entity_id("sensor", DOMAIN, f"{ADDRESS}_smaxsn_time")
     assert maximum_time is not None
-    assert maximum_time.state == "2024-11-26T08:15:00+00:00"  # E: summer time, UTC+2
+    registered = entities.async_get(maximum_time)
+    assert registered is not None
+    assert registered.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    reached = coordinator.data.horodates["SMAXSN"]
+    assert reached.astimezone(UTC).isoformat() == "2024-11-26T08:15:00+00:00"  # E: UTC+2
 
 
 async def test_values_and_interpretation_reach_the_state_machine(

@@ -215,7 +215,9 @@ def label_descriptions(spec: LabelSpec, data: MeterData) -> list[MeterSensorEnti
                 translation_key=f"{key}_time",
                 device_class=SensorDeviceClass.TIMESTAMP,
                 value_fn=_label_time(spec.label),
-                entity_registry_enabled_default=enabled,
+                # Off until asked for: a time has no unit, so every rise of the day's maximum
+                # (nine in develop's first minute) would be an entry of the logbook.
+                entity_registry_enabled_default=False,
                 entity_category=category,
             )
         )
