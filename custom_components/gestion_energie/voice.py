@@ -131,9 +131,9 @@ def meters_named(hass: HomeAssistant, name: str | None) -> list[GestionEnergieCo
     return [entry for entry in entries if f" {said} " in f" {_words(entry.title)} "]
 
 
-def decimal(value: float, language: str) -> str:
-    """One decimal, with the language's separator (a comma in French)."""
-    text = f"{value:.1f}"
+def decimal(value: float, language: str, places: int = 1) -> str:
+    """A number with `places` decimals and the language's separator (a comma in French)."""
+    text = f"{value:.{places}f}"
     return text.replace(".", ",") if language.startswith("fr") else text
 
 
