@@ -686,7 +686,10 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         """
         language = self.hass.config.language
         strings = await async_get_translations(self.hass, language, "exceptions", {DOMAIN})
-        line = strings.get(f"component.{DOMAIN}.exceptions.history_plan_line.message")
+        line, removed = (
+            strings.get(f"component.{DOMAIN}.exceptions.history_plan_{key}.message", "")
+            for key in ("line", "removed")
+        )
         lines = []
         for plan in plans:
             report = plan.report()
@@ -697,7 +700,10 @@ class GestionEnergieOptionsFlow(OptionsFlow):
                 values[key] = self._name(report[key])
             for key in ("sum_adjustment", "unrecorded_energy"):
                 values[key] = decimal(report[key], language, places=3)
-            lines.append(f"- {line.format_map(values) if line else values}")
+            text = line.format_map(values)
+            if report["hours_removed"]:  # said only when an earlier adoption loses hours
+                text += f" {removed.format_map(values)}"
+            lines.append(f"- {text}")
         return "\n".join(lines)
 
     async def async_step_prices(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

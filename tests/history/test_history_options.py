@@ -20,6 +20,7 @@ from custom_components.gestion_energie.coordinator import MeterCoordinator
 from .recording import (
     FIRST_READING,
     HOUR,
+    OLD_HOURS,
     OLD_SENSOR,
     import_source_history,
     record_first_hour,
@@ -94,7 +95,7 @@ async def test_a_history_is_adopted_from_the_options_after_a_dry_run(
     assert confirm["description_placeholders"] == {
         "plan": f"- {our_name} ← {OLD_NAME}: 3 hours, 2026-03-01 08:00 to 2026-03-01 10:00, "
         "before 2026-03-01 11:00; sums raised by 2.000 kWh; 0.200 kWh counted while nothing was "
-        "recorded; 0 hours of an earlier adoption removed."
+        "recorded."
     }
     assert await statistics(hass, ours, start) == [OUR_HOUR]
 
@@ -107,6 +108,17 @@ async def test_a_history_is_adopted_from_the_options_after_a_dry_run(
         (FIRST_READING - HOUR, 5000.0, 2.0),
         (FIRST_READING, 5000.5, 2.3),
     ]
+
+    # Adopted again from a source without the first of those hours: the dry run says the
+    # earlier adoption's first hour goes.
+    await import_source_history(hass, "sensor.esphome_index", UnitOfEnergy.WATT_HOUR, OLD_HOURS[1:])
+    hass.states.async_set("sensor.esphome_index", "5000300", {"device_class": "energy"})
+    form = await history_form(hass, loaded_simulator)
+    again = await hass.config_entries.options.async_configure(
+        form["flow_id"], {FIELD: "sensor.esphome_index"}
+    )
+    plan = (again["description_placeholders"] or {})["plan"]
+    assert plan.endswith("recorded. 1 hours of an earlier adoption removed."), plan
 
 
 @pytest.mark.parametrize(
