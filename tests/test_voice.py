@@ -228,18 +228,19 @@ async def garage(hass: HomeAssistant, house: House) -> AsyncGenerator[MockConfig
 @pytest.mark.parametrize(
     ("text", "language", "answer"),
     [
-        # No meter named: each one's answer, after its name.
+        # No meter named: each one's answer, after its name; the power in all too.
         (
             "Quelle est la consommation actuelle ?",
             "fr",
             "Linky 042164123456 : La consommation actuelle est de 3,2 kilowatts."
-            " Garage : La consommation actuelle est de 450 watts.",
+            " Garage : La consommation actuelle est de 450 watts."
+            " En tout : La consommation actuelle est de 3,6 kilowatts.",
         ),
         (
             "What is the current consumption?",
             "en",
             "Linky 042164123456: The house is using 3.2 kilowatts."
-            " Garage: The house is using 450 watts.",
+            " Garage: The house is using 450 watts. In all: The house is using 3.6 kilowatts.",
         ),
         # One named, by its name or by words of it, whatever the case.
         (

@@ -42,7 +42,7 @@ from .const import DOMAIN
 from .coordinator import GestionEnergieConfigEntry
 from .meter.history import Adoption, HistoryMisfitError, HourRow, adopt, first_reading_wh
 from .sensor import label_key
-from .tic import ENERGY_INDEX_LABELS
+from .tic import CATALOGUE, ENERGY_INDEX_LABELS
 
 SERVICE_ADOPT_HISTORY = "adopt_history"
 ATTR_SOURCES = "sources"
@@ -59,8 +59,9 @@ ADOPT_HISTORY_SCHEMA = probatio.Schema(
     }
 )
 
-# The labels of energy indexes, by the key their sensors' unique ids end with.
-_INDEX_KEYS = frozenset(map(label_key, ENERGY_INDEX_LABELS))
+# The labels of energy indexes, by the key their sensors' unique ids end with, in the
+# catalogue's order (the total before the supplier's indexes, then the distributor's).
+INDEX_KEYS = tuple(label_key(label) for label in CATALOGUE if label in ENERGY_INDEX_LABELS)
 _STORE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _WH = UnitOfEnergy.WATT_HOUR
@@ -132,13 +133,18 @@ async def async_adopt(hass: HomeAssistant, plans: list[AdoptionPlan]) -> None:
     await store.async_save(adopted)
 
 
-def index_entity_ids(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> list[str]:
-    """The enabled energy-index sensors of this meter, whose history can be adopted."""
-    return sorted(
-        registered.entity_id
+def index_entities(hass: HomeAssistant, entry: GestionEnergieConfigEntry) -> dict[str, str]:
+    """The enabled energy-index sensors of a meter, whose history can be adopted.
+
+    Their entity ids by index key (`easf01`, `hchc`...), in the catalogue's order.
+    """
+    prefix = f"{entry.unique_id}_"
+    found = {
+        registered.unique_id.removeprefix(prefix): registered.entity_id
         for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
         if registered.disabled_by is None and _is_index(entry, registered)
-    )
+    }
+    return {key: found[key] for key in INDEX_KEYS if key in found}
 
 
 def _is_index(entry: GestionEnergieConfigEntry, registered: er.RegistryEntry) -> bool:
@@ -146,7 +152,7 @@ def _is_index(entry: GestionEnergieConfigEntry, registered: er.RegistryEntry) ->
     return (
         registered.config_entry_id == entry.entry_id
         and registered.unique_id.startswith(prefix)
-        and registered.unique_id.removeprefix(prefix) in _INDEX_KEYS
+        and registered.unique_id.removeprefix(prefix) in INDEX_KEYS
     )
 
 

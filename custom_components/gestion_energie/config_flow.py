@@ -44,7 +44,7 @@ import probatio
 import serialx
 
 from . import money_flow, sources_setup
-from .adopt_history import AdoptionPlan, async_adopt, async_plan_adoption, index_entity_ids
+from .adopt_history import AdoptionPlan, async_adopt, async_plan_adoption, index_entities
 from .const import (
     CONF_ADDRESS,
     CONF_CE_PIN,
@@ -111,6 +111,7 @@ from .sources.base import DataCallback, MeterSource
 from .sources.radio import probe_radio
 from .sources_setup import create_source, radio_config
 from .tic import TicMode
+from .voice import decimal
 
 CONF_METER = "meter"  # the discovery form: which meter's entry the plug joins
 SUBSCRIBED_KVA = ("3", "6", "9", "12", "15", "18", "24", "30", "36")
@@ -570,6 +571,11 @@ SOURCE_SCHEMAS: dict[str, Callable[[dict[str, Any]], Awaitable[probatio.Schema]]
 }
 
 
+def _local_hour(iso: str) -> str:
+    """An hour of the recorder (ISO, UTC) in Home Assistant's time zone, to the minute."""
+    return dt_util.as_local(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
+
+
 class GestionEnergieOptionsFlow(OptionsFlow):
     """The update policy and load shedding's timing, the prices, or adopting a history."""
 
@@ -587,11 +593,13 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         loaded = getattr(entry, "runtime_data", None) is not None
         if "recorder" not in self.hass.config.components or not loaded:
             return self.async_abort(reason="history_unavailable")
-        if not index_entity_ids(self.hass, entry):
+        indexes = index_entities(self.hass, entry)
+        if not indexes:
             return self.async_abort(reason="no_periods_yet")
         if user_input is None:
             return self._history_form({}, {})
-        sources = {index: source for index, source in user_input.items() if source}
+        # The fields are the indexes' keys (each labelled with its sensor's name).
+        sources = {indexes[key]: source for key, source in user_input.items() if source}
         if not sources:
             return self._history_form({"base": "no_source_chosen"}, user_input)
         self._history_sources = sources
@@ -607,8 +615,8 @@ class GestionEnergieOptionsFlow(OptionsFlow):
         except ServiceValidationError as misfit:  # the action's checks, its translated reasons
             return self._history_form(
                 {"base": misfit.translation_key or "unknown"},
-                sources,
-                misfit.translation_placeholders or {},
+                self._chosen(sources),
+                self._readable(misfit.translation_placeholders or {}),
             )
         if user_input is not None:
             await async_adopt(self.hass, plans)
@@ -621,13 +629,33 @@ class GestionEnergieOptionsFlow(OptionsFlow):
             description_placeholders={"plan": await self._history_plan_text(plans)},
         )
 
+    def _chosen(self, sources: dict[str, str]) -> dict[str, str]:
+        """The sources chosen, by the form's fields (the indexes' keys)."""
+        indexes = index_entities(self.hass, self.config_entry)
+        return {key: sources[entity] for key, entity in indexes.items() if entity in sources}
+
+    def _readable(self, placeholders: dict[str, str]) -> dict[str, str]:
+        """A refusal's placeholders as the user reads them: names, a local hour."""
+        readable = dict(placeholders)
+        for key in ("entity", "source"):
+            if key in readable:
+                readable[key] = self._name(readable[key])
+        if readable.get("at"):
+            readable["at"] = _local_hour(readable["at"])
+        return readable
+
+    def _name(self, entity_id: str) -> str:
+        """What the user reads for an entity: its name, as the frontend shows it."""
+        state = self.hass.states.get(entity_id)
+        return str(state.name) if state is not None else entity_id
+
     def _history_form(
         self,
         errors: dict[str, str],
         user_input: dict[str, Any],
         misfit: dict[str, str] | None = None,
     ) -> ConfigFlowResult:
-        indexes = index_entity_ids(self.hass, self.config_entry)
+        indexes = index_entities(self.hass, self.config_entry)
         ours = er.async_entries_for_config_entry(
             er.async_get(self.hass), self.config_entry.entry_id
         )
@@ -639,30 +667,43 @@ class GestionEnergieOptionsFlow(OptionsFlow):
                 exclude_entities=[registered.entity_id for registered in ours],
             )
         )
-        schema = probatio.Schema({probatio.Optional(index): sources for index in indexes})
-        # Every error's placeholders, named whichever error is shown.
+        schema = probatio.Schema({probatio.Optional(key): sources for key in indexes})
+        # Every error's placeholders, named whichever error is shown; each field's label
+        # (`data.<key>` is "{<key>}"): the name of our index sensor.
         placeholders = {"entity": "-", "source": "-", "at": "-", "meter": self.config_entry.title}
+        labels = {key: self._name(entity_id) for key, entity_id in indexes.items()}
         return self.async_show_form(
             step_id="history",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
-            description_placeholders={**placeholders, **(misfit or {})},
+            description_placeholders={**placeholders, **labels, **(misfit or {})},
         )
 
     async def _history_plan_text(self, plans: list[AdoptionPlan]) -> str:
-        """One line per index, from the translated template (placeholders of the report)."""
-        strings = await async_get_translations(
-            self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+        """One line per index, from the translated template (placeholders of the report).
+
+        The sensors by their names, local hours, numbers in the user's language.
+        """
+        language = self.hass.config.language
+        strings = await async_get_translations(self.hass, language, "exceptions", {DOMAIN})
+        line, removed = (
+            strings.get(f"component.{DOMAIN}.exceptions.history_plan_{key}.message", "")
+            for key in ("line", "removed")
         )
-        line = strings.get(f"component.{DOMAIN}.exceptions.history_plan_line.message")
         lines = []
         for plan in plans:
             report = plan.report()
-            for key in ("first_hour", "last_hour", "until"):
-                at = dt_util.as_local(datetime.fromisoformat(report[key]))
-                report[key] = at.strftime("%Y-%m-%d %H:%M")
             values = {key: str(value) for key, value in report.items()}
-            lines.append(f"- {line.format_map(values) if line else values}")
+            for key in ("first_hour", "last_hour", "until"):
+                values[key] = _local_hour(report[key])
+            for key in ("entity_id", "source"):
+                values[key] = self._name(report[key])
+            for key in ("sum_adjustment", "unrecorded_energy"):
+                values[key] = decimal(report[key], language, places=3)
+            text = line.format_map(values)
+            if report["hours_removed"]:  # said only when an earlier adoption loses hours
+                text += f" {removed.format_map(values)}"
+            lines.append(f"- {text}")
         return "\n".join(lines)
 
     async def async_step_prices(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:

@@ -8,7 +8,7 @@ HassTurnOff find the exposed switch by its name.
 
 Answers are spoken in the user's language and units ("3,2 kilowatts", "environ 4 minutes").
 With several meters, a question answers for the meter it names ("… du compteur Garage") or for
-each one, every answer after its meter's name.
+each one, every answer after its meter's name; the power, then, also in all.
 Home Assistant's translation files have no section for spoken answers: they live among the
 `exceptions`, the section for messages addressed to the user.
 """
@@ -131,9 +131,9 @@ def meters_named(hass: HomeAssistant, name: str | None) -> list[GestionEnergieCo
     return [entry for entry in entries if f" {said} " in f" {_words(entry.title)} "]
 
 
-def decimal(value: float, language: str) -> str:
-    """One decimal, with the language's separator (a comma in French)."""
-    text = f"{value:.1f}"
+def decimal(value: float, language: str, places: int = 1) -> str:
+    """A number with `places` decimals and the language's separator (a comma in French)."""
+    text = f"{value:.{places}f}"
     return text.replace(".", ",") if language.startswith("fr") else text
 
 
@@ -190,11 +190,13 @@ class _MeterIntent(intent.IntentHandler):
         description: str,
         answer: Callable[[_Answers, GestionEnergieConfigEntry, str, str], str],
         slot_schema: dict[Any, Any] | None = None,
+        total: Callable[[_Answers, list[GestionEnergieConfigEntry], str], str | None] | None = None,
     ) -> None:
         self.intent_type = intent_type
         self.description = description
         self._slots = {probatio.Optional(METER): cv.string, **(slot_schema or {})}
         self._answer = answer
+        self._total = total  # what all the meters add up to, when no meter is named
 
     @property
     @override
@@ -216,14 +218,16 @@ class _MeterIntent(intent.IntentHandler):
         elif len(hass.config_entries.async_loaded_entries(DOMAIN)) == 1:
             speech = self._answer(answers, entries[0], language, day)
         else:  # several meters: say which one each answer is of
-            speech = " ".join(
+            said = [
                 answers.say(
                     "voice_of_meter",
                     meter=entry.title,
                     answer=self._answer(answers, entry, language, day),
                 )
                 for entry in entries
-            )
+            ]
+            total = None if name or self._total is None else self._total(answers, entries, language)
+            speech = " ".join([*said, *([total] if total else [])])
         response = intent_obj.create_response()
         response.async_set_speech(speech)
         return response
@@ -238,6 +242,17 @@ def _no_such_meter(hass: HomeAssistant, answers: _Answers, name: str | None) -> 
 
 def _power(answers: _Answers, entry: GestionEnergieConfigEntry, language: str, _day: str) -> str:
     return power_answer(answers, entry.runtime_data.coordinator.data.apparent_power_va, language)
+
+
+def _total_power(
+    answers: _Answers, entries: list[GestionEnergieConfigEntry], language: str
+) -> str | None:
+    """The meters' powers added up, once each has told its own."""
+    powers = [entry.runtime_data.coordinator.data.apparent_power_va for entry in entries]
+    if None in powers:
+        return None
+    watts = sum(power for power in powers if power is not None)
+    return answers.say("voice_total", answer=power_answer(answers, watts, language))
 
 
 def _cutoff(answers: _Answers, entry: GestionEnergieConfigEntry, _lang: str, _day: str) -> str:
@@ -264,7 +279,7 @@ def _shedding(answers: _Answers, entry: GestionEnergieConfigEntry, _lang: str, _
 
 
 INTENTS = (
-    _MeterIntent(INTENT_POWER, "The house's power consumption now", _power),
+    _MeterIntent(INTENT_POWER, "The house's power consumption now", _power, total=_total_power),
     _MeterIntent(INTENT_CUTOFF, "How long before the meter cuts the power off", _cutoff),
     _MeterIntent(
         INTENT_TEMPO,
