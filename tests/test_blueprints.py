@@ -23,16 +23,16 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, yaml
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from yarl import URL
 
 from custom_components.gestion_energie.blueprint_install import async_install_blueprints
-from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.const import CONF_CONTRACT, DOMAIN
 from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.device_trigger import (
-    meter_tariff_period,
-    tariff_period_entity,
+    meter_sensor_entity,
+    required_meter_sensor,
 )
 from custom_components.gestion_energie.tic import Group, TicMode, encode_frame
 
@@ -123,14 +123,15 @@ async def test_plug_follows_a_schedule_helper(
         assert _state(hass, PLUG) == expected, hour
 
 
-def _frame(ltarf: str = "HEURE PLEINE", tempo_today: int = 1) -> bytes:
+def _frame(ltarf: str = "HEURE PLEINE", tempo_today: int = 1, tempo_tomorrow: int = 0) -> bytes:
+    """A standard frame; Tempo colours in the status register (0 none, 1 blue, 2 white, 3 red)."""
     return encode_frame(
         [
             Group("ADSC", "042164123456"),
             Group("SINSTS", "01000"),
             Group("PREF", "06"),
             Group("LTARF", f"{ltarf:<16}"),
-            Group("STGE", f"{tempo_today << 24 | 1 << 17:08X}"),
+            Group("STGE", f"{tempo_tomorrow << 26 | tempo_today << 24 | 1 << 17:08X}"),
         ],
         TicMode.STANDARD,
     )
@@ -166,6 +167,21 @@ async def test_plug_runs_during_off_peak_hours(
         assert _state(hass, PLUG) == expected, ltarf
 
 
+def _meter_picker(blueprint: str) -> set[str]:
+    """The blueprint's inputs, the meter among them picked as a device of ours by Enedis."""
+    inputs = yaml.load_yaml_dict(BLUEPRINTS / blueprint)["blueprint"]["input"]
+    assert inputs["meter"]["selector"] == {
+        "device": {"filter": [{"integration": DOMAIN, "manufacturer": "Enedis"}]}
+    }
+    return set(inputs)
+
+
+async def _ours(hass: HomeAssistant, kind: DeviceAutomationType, device_id: str) -> set[str]:
+    """The types of the device's triggers or conditions that the integration offers."""
+    automations = await async_get_device_automations(hass, kind, [device_id])
+    return {item["type"] for item in automations[device_id] if item["domain"] == DOMAIN}
+
+
 async def test_the_off_peak_blueprint_offers_only_the_meters_and_follows_their_tariff_period(
     hass: HomeAssistant, coordinator: MeterCoordinator
 ) -> None:
@@ -176,12 +192,7 @@ async def test_the_off_peak_blueprint_offers_only_the_meters_and_follows_their_t
     every such filter. Its device selector filtered on the integration and Enedis offers each
     meter once, and the meter's device triggers and conditions find its tariff-period sensor.
     """
-    blueprint = yaml.load_yaml_dict(BLUEPRINTS / "off_peak.yaml")
-    inputs = blueprint["blueprint"]["input"]
-    assert set(inputs) == {"meter", "switch_target"}
-    assert inputs["meter"]["selector"] == {
-        "device": {"filter": [{"integration": DOMAIN, "manufacturer": "Enedis"}]}
-    }
+    assert _meter_picker("off_peak.yaml") == {"meter", "switch_target"}
     # Another device of the integration (a plug's) is no meter: no trigger, not offered.
     plug = dr.async_get(hass).async_get_or_create(
         config_entry_id=coordinator.config_entry.entry_id,
@@ -191,26 +202,105 @@ async def test_the_off_peak_blueprint_offers_only_the_meters_and_follows_their_t
     assert await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, [plug.id]) == {
         plug.id: []
     }
-    meter = _meter_device(hass, coordinator)
-    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, [meter])
-    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, [meter])
-    ours = [trigger for trigger in triggers[meter] if trigger["domain"] == DOMAIN]
-    assert {trigger["type"] for trigger in ours} == {
-        "off_peak_started",
-        "off_peak_ended",
-    }
-    assert {c["type"] for c in conditions[meter] if c["domain"] == DOMAIN} == {
-        "is_off_peak",
-        "is_not_off_peak",
-    }
-    assert tariff_period_entity(hass, meter) == "sensor.linky_tariff_period"
-    assert tariff_period_entity(hass, plug.id) is None
-    assert tariff_period_entity(hass, "no-such-device") is None
     assert await async_get_device_automations(hass, DeviceAutomationType.CONDITION, [plug.id]) == {
         plug.id: []
     }
+    meter = _meter_device(hass, coordinator)
+    triggers = await _ours(hass, DeviceAutomationType.TRIGGER, meter)
+    assert {"off_peak_started", "off_peak_ended"} <= triggers
+    conditions = await _ours(hass, DeviceAutomationType.CONDITION, meter)
+    assert {"is_off_peak", "is_not_off_peak"} <= conditions
+    assert meter_sensor_entity(hass, meter, "tariff_period") == "sensor.linky_tariff_period"
+    assert meter_sensor_entity(hass, plug.id, "tariff_period") is None
+    assert meter_sensor_entity(hass, "no-such-device", "tariff_period") is None
     with pytest.raises(HomeAssistantError, match="not a meter"):
-        meter_tariff_period(hass, plug.id)
+        required_meter_sensor(hass, plug.id, "tariff_period")
+
+
+async def test_the_tempo_blueprint_picks_the_meter_whose_colours_it_follows(
+    hass: HomeAssistant, coordinator: MeterCoordinator
+) -> None:
+    """The Tempo blueprint's picker is the meter's device, as the off-peak one's.
+
+    Its entity picker offered every enum sensor of the meter (tariff period, tomorrow's
+    colour, cut-off switch...): picking tomorrow's colour switched the plugs off a day early.
+    A Tempo meter offers red-day triggers and conditions that follow its colour sensors.
+    """
+    assert _meter_picker("tempo_red_days.yaml") == {"meter", "switch_entities", "restore_after"}
+    coordinator.async_receive(_frame(tempo_today=1))
+    await hass.async_block_till_done()
+    meter = _meter_device(hass, coordinator)
+    assert await _ours(hass, DeviceAutomationType.TRIGGER, meter) == {
+        "off_peak_started",
+        "off_peak_ended",
+        "red_day_started",
+        "red_day_ended",
+        "red_day_announced",
+    }
+    assert await _ours(hass, DeviceAutomationType.CONDITION, meter) == {
+        "is_off_peak",
+        "is_not_off_peak",
+        "is_red_day",
+        "is_red_day_tomorrow",
+    }
+    assert meter_sensor_entity(hass, meter, "tempo_today") == "sensor.linky_tempo_colour_today"
+    tomorrow = meter_sensor_entity(hass, meter, "tempo_tomorrow")
+    assert tomorrow == "sensor.linky_tempo_colour_tomorrow"
+
+
+async def test_a_meter_without_tempo_colours_offers_no_red_day(
+    hass: HomeAssistant, simulator_entry: MockConfigEntry
+) -> None:
+    """An off-peak contract has no colour sensors: no red-day trigger or condition."""
+    hass.config_entries.async_update_entry(
+        simulator_entry, data={**simulator_entry.data, CONF_CONTRACT: "off_peak"}
+    )
+    assert await hass.config_entries.async_setup(simulator_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = simulator_entry.runtime_data.coordinator
+    await simulator_entry.runtime_data.source.stop()
+    coordinator.async_receive(_frame(tempo_today=0))
+    await hass.async_block_till_done()
+    meter = _meter_device(hass, coordinator)
+    assert meter_sensor_entity(hass, meter, "tempo_today") is None
+    assert await _ours(hass, DeviceAutomationType.TRIGGER, meter) == {
+        "off_peak_started",
+        "off_peak_ended",
+    }
+    assert await _ours(hass, DeviceAutomationType.CONDITION, meter) == {
+        "is_off_peak",
+        "is_not_off_peak",
+    }
+    with pytest.raises(HomeAssistantError, match="not a meter with a tempo_today sensor"):
+        required_meter_sensor(hass, meter, "tempo_today")
+    await hass.config_entries.async_unload(simulator_entry.entry_id)
+
+
+async def test_tomorrows_red_day_announced_triggers_an_automation_of_the_meter(
+    hass: HomeAssistant, coordinator: MeterCoordinator
+) -> None:
+    """The trigger and condition on tomorrow's colour, as the automation editor saves them."""
+    coordinator.async_receive(_frame(tempo_today=1, tempo_tomorrow=0))
+    await hass.async_block_till_done()
+    device = {"domain": DOMAIN, "device_id": _meter_device(hass, coordinator)}
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": [{"trigger": "device", **device, "type": "red_day_announced"}],
+                "conditions": [{"condition": "device", **device, "type": "is_red_day_tomorrow"}],
+                "actions": [{"action": "switch.turn_off", "target": {"entity_id": PLUG}}],
+            }
+        },
+    )
+    await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
+    coordinator.async_receive(_frame(tempo_today=1, tempo_tomorrow=2))  # white tomorrow
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_ON
+    coordinator.async_receive(_frame(tempo_today=1, tempo_tomorrow=3))  # red tomorrow
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
 
 
 async def test_plug_kept_off_on_tempo_red_days(
@@ -222,8 +312,12 @@ async def test_plug_kept_off_on_tempo_red_days(
     await _use_blueprint(
         hass,
         "tempo_red_days.yaml",
-        {"tempo_today_entity": "sensor.linky_tempo_colour_today", "switch_entities": [PLUG]},
+        {"meter": _meter_device(hass, coordinator), "switch_entities": [PLUG]},
     )
+    # Tomorrow's colour is not today's: a red day announced switches nothing yet.
+    coordinator.async_receive(_frame(tempo_today=1, tempo_tomorrow=3))
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_ON
     coordinator.async_receive(_frame(tempo_today=3))  # red
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_OFF
@@ -234,6 +328,30 @@ async def test_plug_kept_off_on_tempo_red_days(
     coordinator.async_receive(_frame(tempo_today=2))  # white: the red day is over
     await hass.async_block_till_done()
     assert _state(hass, PLUG) == STATE_ON
+
+
+async def test_a_red_day_at_start_switches_off_and_its_end_restores_only_if_asked(
+    hass: HomeAssistant, coordinator: MeterCoordinator
+) -> None:
+    coordinator.async_receive(_frame(tempo_today=3))  # red
+    await hass.async_block_till_done()
+    await hass.services.async_call("switch", "turn_on", {"entity_id": PLUG}, blocking=True)
+    await _use_blueprint(
+        hass,
+        "tempo_red_days.yaml",
+        {
+            "meter": _meter_device(hass, coordinator),
+            "switch_entities": [PLUG],
+            "restore_after": False,
+        },
+    )
+    # Home Assistant starting on a red day: the switches go off.
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
+    coordinator.async_receive(_frame(tempo_today=1))  # blue: the red day is over
+    await hass.async_block_till_done()
+    assert _state(hass, PLUG) == STATE_OFF
 
 
 async def test_the_integration_installs_its_blueprints_once_and_then_leaves_them_alone(
