@@ -19,15 +19,14 @@ from pathlib import Path
 import re
 from urllib.parse import parse_qs, urlencode
 
-import aiohttp
 from aiohttp import web
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 import pytest
 from yarl import URL
 
+from .browser import CHROMIUM, SCREENSHOTS, french_page, log_in, owner_of
 from .client import HomeAssistantClient
-from .test_dashboard_browser import CHROMIUM, SCREENSHOTS, UI_TIMEOUT_MS, _log_in
-from .test_develop_command import CHECKOUT, Develop, wait_for, wait_until_serving
+from .test_develop_command import CHECKOUT, Develop, wait_for
 
 BLUEPRINTS = CHECKOUT / "custom_components" / "gestion_energie" / "blueprints"
 README_LINK = re.compile(
@@ -83,27 +82,20 @@ async def test_a_new_user_finds_and_imports_the_blueprints_in_a_browser(
     ports: list[int] = []
     github = await start_github(ports)
     try:
-        async with aiohttp.ClientSession() as session:
-            await wait_until_serving(develop, session)
-            ha = HomeAssistantClient(session, develop.port)
-            await ha.async_onboard()
-            await ha.async_finish_onboarding()
-            try:
-                await wait_for(
-                    "Home Assistant started",
-                    lambda: ha.async_get("/api/config"),
-                    lambda config: config["state"] == "RUNNING",
-                )
-                await _in_a_browser(ha, links, ports[0])
-                # Saved where the dialog said, beside those the integration installed.
-                listed = await ha.async_ws("blueprint/list", domain="automation")
-                assert {f"gestion_energie/{name}" for name in bundled} <= set(listed)
-                assert "127.0.0.1/off_peak.yaml" in listed
-                imported = listed["127.0.0.1/off_peak.yaml"]["metadata"]
-                assert imported["name"] == "Prises allumées en heures creuses"
-                assert "127.0.0.1/tempo_red_days.yaml" in listed
-            finally:
-                await ha.async_close()
+        async with owner_of(develop) as ha:
+            await wait_for(
+                "Home Assistant started",
+                lambda: ha.async_get("/api/config"),
+                lambda config: config["state"] == "RUNNING",
+            )
+            await _in_a_browser(ha, links, ports[0])
+            # Saved where the dialog said, beside those the integration installed.
+            listed = await ha.async_ws("blueprint/list", domain="automation")
+            assert {f"gestion_energie/{name}" for name in bundled} <= set(listed)
+            assert "127.0.0.1/off_peak.yaml" in listed
+            imported = listed["127.0.0.1/off_peak.yaml"]["metadata"]
+            assert imported["name"] == "Prises allumées en heures creuses"
+            assert "127.0.0.1/tempo_red_days.yaml" in listed
     finally:
         await github.cleanup()
 
@@ -133,37 +125,26 @@ class Steps:
 
 
 async def _in_a_browser(ha: HomeAssistantClient, links: dict[str, str], port: int) -> None:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            step = Steps(page)
-            async with step("log in to Settings → Blueprints"):
-                await _log_in(page, ha.base, "/config/blueprint/dashboard")
-            async with step("the integration's blueprints listed"):
-                for name in links:
-                    await expect(page.get_by_text(name, exact=True).first).to_be_visible()
-                await page.screenshot(path=SCREENSHOTS / "blueprints.png", full_page=True)
-            off_peak = "Prises allumées en heures creuses"
-            async with step("import the off-peak blueprint by its address"):
-                await _open_the_import_dialog(page, on_loopback(links[off_peak], port))
-                await _import(page, off_peak, "off_peak")
-            # The README's link, from my.home-assistant.io on: the dialog opens filled in.
-            tempo = "Prises éteintes les jours rouges Tempo"
-            async with step("follow the Tempo blueprint's README link"):
-                await _follow_the_import_link(page, ha.base, on_loopback(links[tempo], port))
-            async with step("import the Tempo blueprint from the link's dialog"):
-                await _import(page, tempo, "tempo_red_days")
-            async with step("the off-peak blueprint's meter picker"):
-                await _pick_the_meter(page)
-        finally:
-            await browser.close()
+    async with french_page() as page:
+        step = Steps(page)
+        async with step("log in to Settings → Blueprints"):
+            await log_in(page, ha.base, "/config/blueprint/dashboard")
+        async with step("the integration's blueprints listed"):
+            for name in links:
+                await expect(page.get_by_text(name, exact=True).first).to_be_visible()
+            await page.screenshot(path=SCREENSHOTS / "blueprints.png", full_page=True)
+        off_peak = "Prises allumées en heures creuses"
+        async with step("import the off-peak blueprint by its address"):
+            await _open_the_import_dialog(page, on_loopback(links[off_peak], port))
+            await _import(page, off_peak, "off_peak")
+        # The README's link, from my.home-assistant.io on: the dialog opens filled in.
+        tempo = "Prises éteintes les jours rouges Tempo"
+        async with step("follow the Tempo blueprint's README link"):
+            await _follow_the_import_link(page, ha.base, on_loopback(links[tempo], port))
+        async with step("import the Tempo blueprint from the link's dialog"):
+            await _import(page, tempo, "tempo_red_days")
+        async with step("the off-peak blueprint's meter picker"):
+            await _pick_the_meter(page)
 
 
 async def _open_the_import_dialog(page: Page, url: str) -> None:

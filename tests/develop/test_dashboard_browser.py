@@ -15,15 +15,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
-import shutil
 from typing import Any
 
-import aiohttp
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 import pytest
 
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 
+from .browser import CHROMIUM, SCREENSHOTS, french_page, log_in, owner_of
 from .client import HomeAssistantClient
 from .test_develop_command import (
     CHECKOUT,
@@ -31,17 +30,13 @@ from .test_develop_command import (
     Develop,
     number,
     wait_for,
-    wait_until_serving,
 )
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's (scripts/lib/env.sh)
-SCREENSHOTS = CHECKOUT / "build" / "browser"
 FRENCH = json.loads(
     (CHECKOUT / "custom_components/gestion_energie/translations/fr.json").read_text("utf-8")
 )["entity"]
 # The gauge's reading in French, above 6 kVA: "9 360 VA" (a narrow space between thousands).
 OVER_6000_VA = re.compile(r"(?:[6-9]|[1-9]\d)[\s\u202f\u00a0]\d{3}\s?VA")
-UI_TIMEOUT_MS = 60_000  # a loaded machine renders slowly; expect() polls until then
 
 
 RADIATORS = "Radiateurs"  # the plug simulator's two-socket plug
@@ -90,29 +85,13 @@ async def _add_load(ha: HomeAssistantClient, entry_id: str, switch: str, priorit
     assert result["type"] == "create_entry", result
 
 
-async def _log_in(page: Page, base: str, url: str) -> None:
-    """Through Home Assistant's own login page, as the owner onboarding made."""
-    await page.goto(f"{base}{url}")
-    await page.locator("input[name=username]").fill("owner")
-    await page.locator("input[name=password]").fill("owner-password")
-    await page.locator("input[name=password]").press("Enter")
-    await page.wait_for_url(f"{base}{url}**", timeout=UI_TIMEOUT_MS)
-
-
 @pytest.mark.timeout(900)
 async def test_the_dashboard_in_a_browser(develop: Develop) -> None:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/lib/env.sh installs it"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {SCREENSHOTS}")  # noqa: T201  # where to look afterwards
-    async with aiohttp.ClientSession() as session:
-        await wait_until_serving(develop, session)
-        ha = HomeAssistantClient(session, develop.port)
-        await ha.async_onboard()
-        await ha.async_finish_onboarding()
-        try:
-            await _check_the_dashboard(ha)
-        finally:
-            await ha.async_close()
+    async with owner_of(develop) as ha:
+        await _check_the_dashboard(ha)
 
 
 async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
@@ -178,28 +157,16 @@ async def _check_the_dashboard(ha: HomeAssistantClient) -> None:
         lambda: ha.async_get("/api/config"),
         lambda config: config["state"] == "RUNNING",
     )
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    async with french_page() as page:
+        await log_in(page, ha.base, url)
+        await _look(
+            page,
+            ha,
+            priority=priority,
+            status=status,
+            cutoff=time_to_cutoff,
+            power=ours[f"{address}_apparent_power"]["entity_id"],
         )
-        try:
-            # A French household's browser: the frontend speaks French, as the instance does.
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            await _log_in(page, ha.base, url)
-            await _look(
-                page,
-                ha,
-                priority=priority,
-                status=status,
-                cutoff=time_to_cutoff,
-                power=ours[f"{address}_apparent_power"]["entity_id"],
-            )
-        finally:
-            await browser.close()
 
 
 async def _look(

@@ -16,15 +16,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 import pytest
 
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 
+from .browser import CHROMIUM, SCREENSHOTS, french_page, log_in, owner_of
 from .client import HomeAssistantClient
-from .test_dashboard_browser import CHROMIUM, SCREENSHOTS, UI_TIMEOUT_MS, _log_in
-from .test_develop_command import CHECKOUT, Develop, wait_for, wait_until_serving
+from .test_develop_command import CHECKOUT, Develop, wait_for
 
 FRENCH = json.loads(
     (CHECKOUT / "custom_components/gestion_energie/translations/fr.json").read_text("utf-8")
@@ -101,15 +100,8 @@ async def test_a_history_is_adopted_in_a_browser(develop: Develop) -> None:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: scripts/lib/env.sh installs it"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {SCREENSHOTS}")  # noqa: T201  # where to look afterwards
-    async with aiohttp.ClientSession() as session:
-        await wait_until_serving(develop, session)
-        ha = HomeAssistantClient(session, develop.port)
-        await ha.async_onboard()
-        await ha.async_finish_onboarding()
-        try:
-            await _adopt_in_a_browser(ha)
-        finally:
-            await ha.async_close()
+    async with owner_of(develop) as ha:
+        await _adopt_in_a_browser(ha)
 
 
 async def _adopt_in_a_browser(ha: HomeAssistantClient) -> None:
@@ -137,20 +129,9 @@ async def _adopt_in_a_browser(ha: HomeAssistantClient) -> None:
     )
     total_name = (await ha.async_states())[total]["attributes"]["friendly_name"]
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            await _log_in(page, ha.base, "/config/integrations/integration/gestion_energie")
-            await _pick_and_confirm(page, total_name)
-        finally:
-            await browser.close()
+    async with french_page() as page:
+        await log_in(page, ha.base, "/config/integrations/integration/gestion_energie")
+        await _pick_and_confirm(page, total_name)
 
     # Our statistics start with the old hours; our own first row's sum is raised by the old sum.
     adopted = await _statistics(ha, total, "hour")
