@@ -43,10 +43,14 @@ from homeassistant.components.recorder.models import (
     StatisticMetaData,
 )
 from homeassistant.components.recorder.statistics import list_statistic_ids
-from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 
-from benchmarks.home_assistant import settle, simulator_entry, start_home_assistant
+from benchmarks.home_assistant import (
+    add_simulated_meter,
+    count_meter_writes,
+    settle,
+    start_home_assistant,
+)
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import TicMode
 from tools.mariadb import MariaDB, mariadb_server
@@ -87,22 +91,9 @@ async def _measure(
     if db_url is not None:
         recorder += f"  db_url: {db_url}\n"
     hass = await start_home_assistant(config_dir, recorder)
-    entry = simulator_entry({})
-    await hass.config_entries.async_add(entry)
-    await hass.async_block_till_done()
-    coordinator = entry.runtime_data.coordinator
-    await entry.runtime_data.source.stop()
-    await settle(hass)
+    coordinator = await add_simulated_meter(hass, {})
     before = sizes()
-    writes = 0
-
-    @callback
-    def count(event: Event[EventStateChangedData]) -> None:
-        nonlocal writes
-        if event.data["entity_id"].split(".")[1].startswith("linky"):
-            writes += 1
-
-    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    writes = count_meter_writes(hass)
     meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
     for second in range(int(hours * 3600)):
         now = START.timestamp() + second
@@ -118,7 +109,7 @@ async def _measure(
     after_states = sizes()
     per_day = {
         "states": _grown(before, after_states, STATES_TABLES) * 24 / hours,
-        "writes": writes * 24 / hours,
+        "writes": writes() * 24 / hours,
     }
     statistic_ids = await get_instance(hass).async_add_executor_job(list_statistic_ids, hass)
     ours = [found for found in statistic_ids if found["statistic_id"].startswith("sensor.linky")]

@@ -6,6 +6,7 @@ Its HTTP server (the integration depends on `http`) listens on a free port, neve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 import socket
 from types import MappingProxyType
@@ -16,9 +17,11 @@ from homeassistant.components.http import config as http_config
 from homeassistant.components.http.const import CONF_SERVER_PORT
 from homeassistant.components.recorder import get_instance
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 from custom_components.gestion_energie.const import DOMAIN
+from custom_components.gestion_energie.coordinator import MeterCoordinator
 from custom_components.gestion_energie.simulators.meter import SimulatedMeter
 
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / "gestion_energie"
@@ -77,3 +80,28 @@ async def settle(hass: HomeAssistant) -> None:
     """Until Home Assistant and its recorder are idle."""
     await hass.async_block_till_done()
     await get_instance(hass).async_block_till_done()
+
+
+async def add_simulated_meter(hass: HomeAssistant, options: dict[str, Any]) -> MeterCoordinator:
+    """The simulated meter's entry set up, its own source stopped: the benchmark feeds it."""
+    entry = simulator_entry(options)
+    await hass.config_entries.async_add(entry)
+    await hass.async_block_till_done()
+    await entry.runtime_data.source.stop()
+    await settle(hass)
+    coordinator: MeterCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def count_meter_writes(hass: HomeAssistant) -> Callable[[], int]:
+    """From now on, count the state writes of the meter's entities; returns the count so far."""
+    writes = 0
+
+    @callback
+    def count(event: Event[EventStateChangedData]) -> None:
+        nonlocal writes
+        if event.data["entity_id"].split(".")[1].startswith("linky"):
+            writes += 1
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    return lambda: writes

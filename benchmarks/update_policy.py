@@ -18,10 +18,12 @@ import subprocess
 import sys
 import tempfile
 
-from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, callback
-
-from benchmarks.home_assistant import settle, simulator_entry, start_home_assistant
+from benchmarks.home_assistant import (
+    add_simulated_meter,
+    count_meter_writes,
+    settle,
+    start_home_assistant,
+)
 from custom_components.gestion_energie.const import CONF_UPDATE_INTERVAL, UPDATE_INTERVALS
 from custom_components.gestion_energie.simulators.meter import Contract, SimulatedMeter
 from custom_components.gestion_energie.tic import PARIS, TicMode
@@ -41,33 +43,24 @@ async def measure(interval_s: int, hours: float) -> tuple[int, int, int]:
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         config_dir = Path(tmp)
         hass = await start_home_assistant(config_dir, "recorder:\n  commit_interval: 1\n")
-        entry = simulator_entry({CONF_UPDATE_INTERVAL: interval_s})
-        await hass.config_entries.async_add(entry)
-        await hass.async_block_till_done()
-        coordinator = entry.runtime_data.coordinator
-        await entry.runtime_data.source.stop()
-        await settle(hass)
-        writes = 0
-
-        @callback
-        def count(event: Event[EventStateChangedData]) -> None:
-            nonlocal writes
-            if event.data["entity_id"].split(".")[1].startswith("linky"):
-                writes += 1
-
-        hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+        coordinator = await add_simulated_meter(hass, {CONF_UPDATE_INTERVAL: interval_s})
+        writes = count_meter_writes(hass)
         meter = SimulatedMeter(mode=TicMode.STANDARD, contract=Contract.TEMPO)
         frames = int(hours * 3600)
         for second in range(frames):
             now = START + second
-            coordinator.clock = lambda now=now: now
+
+            def clock(now: float = now) -> float:
+                return now
+
+            coordinator.clock = clock
             coordinator.async_receive(meter.frame(now))
             coordinator.async_write_due()  # the held-back writes' timer, on the simulated clock
             if second % 60 == 0:
                 await hass.async_block_till_done()
         await settle(hass)
         await hass.async_stop()
-        return writes, _database(config_dir), frames
+        return writes(), _database(config_dir), frames
 
 
 def main(hours: float) -> None:
