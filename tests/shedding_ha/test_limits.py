@@ -38,10 +38,10 @@ LOADS: dict[str, dict[str, Any]] = {
 }
 
 
-async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    await setup_switches(hass, list(LOADS))
+async def start_switch_loads(
+    hass: HomeAssistant, loads: dict[str, dict[str, Any]]
+) -> MockConfigEntry:
+    """The simulated meter's entry with a load on `switch.<name>` for each of `loads`, set up."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=f"Linky {SIMULATED_ADDRESS}",
@@ -56,11 +56,19 @@ async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
                 unique_id=None,
                 subentry_id=name,
             )
-            for name, flags in LOADS.items()
+            for name, flags in loads.items()
         ],
     )
     entry.add_to_hass(hass)
     await start_entry(hass, entry)
+    return entry
+
+
+async def test_an_overload_on_phase_2_sheds_only_the_loads_on_phase_2(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_switches(hass, list(LOADS))
+    entry = await start_switch_loads(hass, LOADS)
     shed = async_capture_events(hass, EVENT_LOAD_SHED)
 
     async def frames(*phases: int, count: int = 1) -> None:
@@ -117,25 +125,7 @@ async def test_off_peak_a_water_heater_short_of_its_daily_run_is_not_shed(
         "water_heater": {CONF_PRIORITY: 10, CONF_DECLARED_POWER: 2000, CONF_MIN_RUN: 4},
         "oven": {CONF_PRIORITY: 60, CONF_DECLARED_POWER: 2000},
     }
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Linky {SIMULATED_ADDRESS}",
-        unique_id=SIMULATED_ADDRESS,
-        data=dict(SIMULATOR_DATA),
-        options={CONF_UPDATE_INTERVAL: 0},
-        subentries_data=[
-            ConfigSubentryDataWithId(
-                data={CONF_SWITCH: f"switch.{name}", **flags},
-                subentry_type=SUBENTRY_LOAD,
-                title=name,
-                unique_id=None,
-                subentry_id=name,
-            )
-            for name, flags in loads.items()
-        ],
-    )
-    entry.add_to_hass(hass)
-    await start_entry(hass, entry)
+    entry = await start_switch_loads(hass, loads)
     shed = async_capture_events(hass, EVENT_LOAD_SHED)
     for power in (3000, 3000, 7000, 7000, 7000, 7000):
         freezer.tick(timedelta(seconds=2))
